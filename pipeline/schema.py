@@ -1,0 +1,156 @@
+"""The curated contract, defined once.
+
+Every curated table, its columns, types and meanings live here; the pyarrow
+schemas, the expectation suites' column lists and the data dictionary are
+derived from these definitions so they can never drift apart.
+A column change here is a contract change: bump CONTRACT_VERSION and write it
+in the README's changelog.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pyarrow as pa
+
+CONTRACT_VERSION = "2"
+
+STR = pa.string()
+I32 = pa.int32()
+F64 = pa.float64()
+LIST_STR = pa.list_(pa.string())
+MAP_STR = pa.map_(pa.string(), pa.string())
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: pa.DataType
+    id: str  # meaning in Bahasa Indonesia
+    en: str  # meaning in English
+    example: str = ""
+    nullable: bool = False
+    since: str = "1"
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    id: str
+    en: str
+    keys: tuple[str, ...]
+    columns: tuple[Column, ...] = field(default_factory=tuple)
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+    def arrow_schema(self) -> pa.Schema:
+        fields = [
+            pa.field(c.name, c.type, nullable=True,
+                     metadata={"description_id": c.id, "description_en": c.en,
+                               "example": c.example, "since_contract": c.since})
+            for c in self.columns
+        ]
+        return pa.schema(fields, metadata={"table": self.name, "contract_version": CONTRACT_VERSION,
+                                           "description_id": self.id, "description_en": self.en})
+
+
+DECREE_ID = Column("decree_id", STR, "16 karakter pertama SHA-256 berkas PDF", "first 16 hex chars of the PDF's SHA-256",
+                   "3f2a9c0d1e4b5a67")
+POSITION_NO = Column("position_no", I32, "urutan jabatan dalam keputusan (mulai 1)",
+                     "1-based order of the position block in the decree", "1")
+
+DECREES = Table(
+    "decrees", "Satu baris per berkas keputusan", "One row per decree PDF", ("decree_id",),
+    (
+        DECREE_ID,
+        Column("source_file", STR, "nama berkas di raw/", "file name in raw/", "diskominfo-2025.pdf"),
+        Column("lampiran_of", STR, "keputusan yang dilampiri", "the decree this annex belongs to",
+               "KEPUTUSAN KEPALA DINAS KOMUNIKASI DAN INFORMATIKA KABUPATEN MOJOKERTO"),
+        Column("nomor", STR, "nomor keputusan", "decree number", "188/15/416-113/2025"),
+        Column("tanggal", STR, "tanggal keputusan seperti tercetak", "decree date as printed", "JANUARI 2025"),
+        Column("title", STR, "judul lampiran", "annex title", "INDIKATOR KERJA INDIVIDU"),
+        Column("agency", STR, "perangkat daerah", "issuing agency", "DINAS KOMUNIKASI DAN INFORMATIKA KABUPATEN MOJOKERTO"),
+        Column("n_pages", I32, "jumlah halaman PDF", "number of pages in the PDF", "30"),
+    ),
+)
+
+POSITIONS = Table(
+    "positions", "Satu baris per blok jabatan", "One row per position block", ("decree_id", "position_no"),
+    (
+        DECREE_ID,
+        POSITION_NO,
+        Column("jabatan", STR, "nama jabatan seperti tercetak", "position title as printed", "PENELAAH TEKNIS KEBIJAKAN"),
+        Column("tugas", LIST_STR, "butir tugas, nomor dibuang", "duties, one item per numbered point", "[...]"),
+        Column("fungsi", LIST_STR, "butir fungsi, nomor dibuang", "functions, one item per numbered point", "[...]"),
+        Column("page_first", I32, "halaman pertama blok jabatan", "first page of the block (1-based)", "1"),
+        Column("page_last", I32, "halaman terakhir blok jabatan", "last page of the block (1-based)", "2"),
+        Column("jabatan_key", STR, "nama jabatan baku", "canonical position title", "KEPALA SUB BAGIAN UMUM DAN KEPEGAWAIAN",
+               since="2"),
+        Column("unit", STR, "unit organisasi jabatan", "organisational unit of the position", "SUB BAGIAN UMUM DAN KEPEGAWAIAN",
+               since="2"),
+        Column("atasan_key", STR, "jabatan_key atasan langsung", "jabatan_key of the direct superior",
+               "SEKRETARIS", nullable=True, since="2"),
+        Column("position_key", STR, "kunci stabil jabatan (decree_id + jabatan_key + unit)",
+               "stable id from decree_id + jabatan_key + unit", "a1b2c3d4e5f60718", since="2"),
+    ),
+)
+
+INDICATORS = Table(
+    "indicators", "Satu baris per indikator kinerja individu", "One row per individual performance indicator",
+    ("decree_id", "position_no", "indicator_no"),
+    (
+        DECREE_ID,
+        POSITION_NO,
+        Column("sasaran_no", I32, "urutan sasaran dalam jabatan", "1-based sasaran sequence within the position", "1"),
+        Column("sasaran_label", STR, "nomor sasaran seperti tercetak", "sasaran number as printed", "1"),
+        Column("sasaran", STR, "sasaran seperti tercetak", "objective as printed",
+               "Meningkatnya Kualitas Administrasi Umum Perangkat Daerah."),
+        Column("indicator_no", I32, "urutan indikator dalam jabatan", "1-based indicator sequence within the position", "1"),
+        Column("indikator_label", STR, "nomor indikator seperti tercetak", "indicator number as printed", "1)"),
+        Column("indikator", STR, "indikator sasaran seperti tercetak", "indicator as printed", "Nilai SAKIP Perangkat Daerah"),
+        Column("formulasi", STR, "penjelasan formulasi perhitungan; pecahan ditulis 'pembilang / penyebut'",
+               "formula; a fraction is written 'numerator / denominator'", "Jumlah A X 100% / Jumlah B"),
+        Column("pembilang", STR, "pembilang pecahan", "fraction numerator", "Jumlah A X 100%", nullable=True),
+        Column("penyebut", STR, "penyebut pecahan", "fraction denominator", "Jumlah B", nullable=True),
+        Column("sumber_data", STR, "sumber data", "data source", "Laporan Realisasi Anggaran"),
+        Column("penanggung_jawab", STR, "penanggung jawab seperti tercetak", "responsible party as printed", "Sekretaris"),
+        Column("target", STR, "target dari kolom TARGET jika ada", "target as printed, where the decree has a TARGET column",
+               "100%", nullable=True),
+        Column("extra", MAP_STR, "kolom tambahan: judul kolom -> isi", "any other column: header -> text", "{SATUAN: %}"),
+        Column("page", I32, "halaman awal baris indikator", "page where the indicator's row starts", "3"),
+        Column("indikator_key", STR, "kunci indikator baku (katalog)", "canonical indicator key (catalogue)",
+               "9c1f0a2b3d4e5f60", since="2"),
+        Column("sasaran_key", STR, "kunci sasaran baku", "canonical sasaran key", "0a1b2c3d4e5f6071", since="2"),
+        Column("penanggung_jawab_key", STR, "position_key jabatan penanggung jawab",
+               "position_key of the responsible position", "a1b2c3d4e5f60718", nullable=True, since="2"),
+        Column("jenis_formula", STR, "jenis formula: persentase, jumlah, rata_rata, indeks, nilai",
+               "formula kind: persentase, jumlah, rata_rata, indeks, nilai", "persentase", since="2"),
+        Column("satuan", STR, "satuan indikator", "unit of measure", "%", since="2"),
+        Column("periode", STR, "periode pengukuran jika tertulis", "measurement period where stated", "1 Tahun",
+               nullable=True, since="2"),
+        Column("regulasi", STR, "regulasi yang dirujuk formula", "regulation the formula cites",
+               "Peraturan Menteri PANRB Nomor 88 Tahun 2021", nullable=True, since="2"),
+    ),
+)
+
+INDICATOR_CATALOG = Table(
+    "indicator_catalog", "Katalog indikator baku", "Catalogue of canonical indicators", ("indikator_key",),
+    (
+        Column("indikator_key", STR, "kunci indikator baku", "canonical indicator key", "9c1f0a2b3d4e5f60", since="2"),
+        Column("indikator", STR, "teks indikator baku", "canonical indicator text", "Nilai SAKIP Perangkat Daerah", since="2"),
+        Column("variants", LIST_STR, "bentuk tercetak yang dijumpai", "as-printed forms seen", "[...]", since="2"),
+        Column("n_positions", I32, "jumlah jabatan yang memakai", "number of positions carrying it", "4", since="2"),
+        Column("n_decrees", I32, "jumlah keputusan yang memakai", "number of decrees carrying it", "1", since="2"),
+        Column("jenis_formula", STR, "jenis formula", "formula kind", "persentase", since="2"),
+        Column("satuan", STR, "satuan", "unit of measure", "%", since="2"),
+    ),
+)
+
+# --- score tables (owned by the score stage) -------------------------------
+# (defined by pipeline/score.py's author below this line)
+
+CURATED_TABLES: dict[str, Table] = {t.name: t for t in (DECREES, POSITIONS, INDICATORS, INDICATOR_CATALOG)}
