@@ -1,0 +1,208 @@
+"""Ruling lines to table grids, and words to lines: the page geometry the parse stage reads.
+
+Columns and rows come from the table's own ruling lines, never from fixed coordinates, so any
+page size, margin or column width works. A missing border inside a column is a vertically merged
+cell; a horizontal segment that does not reach both borders of its column is not a grid line but
+a rule inside a cell (a fraction bar or an underline)."""
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import dataclass, field
+
+from .reader import Segment, Word
+
+TOL = 2.0  # points; borders drawn by word processors meet within this
+MIN_SEG = 4.0
+
+
+@dataclass
+class Line:
+    words: list[Word]
+    page: int
+
+    @property
+    def text(self) -> str:
+        return " ".join(w.text for w in self.words)
+
+    @property
+    def x0(self) -> float:
+        return self.words[0].x0
+
+    @property
+    def x1(self) -> float:
+        return max(w.x1 for w in self.words)
+
+    @property
+    def top(self) -> float:
+        return min(w.top for w in self.words)
+
+    @property
+    def bottom(self) -> float:
+        return max(w.bottom for w in self.words)
+
+    @property
+    def cy(self) -> float:
+        return (self.top + self.bottom) / 2
+
+    @property
+    def size(self) -> float:
+        return max(w.size for w in self.words)
+
+    @property
+    def bold(self) -> bool:
+        return sum(w.bold for w in self.words) * 2 > len(self.words)
+
+    @property
+    def key(self) -> tuple[int, float]:
+        """Reading position across pages."""
+        return (self.page, self.top)
+
+
+def group_lines(words: list[Word], page: int) -> list[Line]:
+    """Words to lines: a word joins a line when its middle lies within the line's height."""
+    lines: list[Line] = []
+    for w in sorted(words, key=lambda w: (w.top, w.x0)):
+        for ln in reversed(lines[-3:]):
+            if abs(w.cy - ln.cy) <= 0.45 * max(w.size, ln.size):
+                ln.words.append(w)
+                break
+        else:
+            lines.append(Line([w], page))
+    for ln in lines:
+        ln.words.sort(key=lambda w: w.x0)
+    lines.sort(key=lambda ln: ln.top)
+    return lines
+
+
+def cluster(values: list[float], tol: float = TOL) -> list[float]:
+    out: list[list[float]] = []
+    for v in sorted(values):
+        if out and v - out[-1][-1] <= tol:
+            out[-1].append(v)
+        else:
+            out.append([v])
+    return [sum(c) / len(c) for c in out]
+
+
+@dataclass
+class Cell:
+    """A span of grid rows in one column (more than one row when vertically merged)."""
+    col: int
+    row: int
+    row_end: int
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+    words: list[Word] = field(default_factory=list)
+    rules: list[tuple[float, float, float]] = field(default_factory=list)  # (y, x0, x1) of rules inside
+
+
+@dataclass
+class Grid:
+    page: int
+    xs: list[float]
+    ys: list[float]
+    owner: list[list[Cell]]  # [row][col]: the cell covering that grid position
+
+    def cell(self, row: int, col: int) -> Cell | None:
+        """The cell that starts at this row, None where a merged cell from above covers it."""
+        c = self.owner[row][col]
+        return c if c.row == row else None
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.ys) - 1
+
+    @property
+    def top(self) -> float:
+        return self.ys[0]
+
+    @property
+    def bottom(self) -> float:
+        return self.ys[-1]
+
+    def contains(self, w: Word) -> bool:
+        return self.xs[0] <= w.cx <= self.xs[-1] and self.ys[0] <= w.cy <= self.ys[-1]
+
+
+def _components(hs: list[Segment], vs: list[Segment]) -> list[tuple[list[Segment], list[Segment]]]:
+    parent = list(range(len(hs) + len(vs)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, h in enumerate(hs):
+        for j, v in enumerate(vs):
+            if h.x0 - TOL <= v.x0 <= h.x1 + TOL and v.y0 - TOL <= h.y0 <= v.y1 + TOL:
+                a, b = find(i), find(len(hs) + j)
+                if a != b:
+                    parent[a] = b
+    groups: dict[int, tuple[list[Segment], list[Segment]]] = {}
+    for i, h in enumerate(hs):
+        groups.setdefault(find(i), ([], []))[0].append(h)
+    for j, v in enumerate(vs):
+        groups.setdefault(find(len(hs) + j), ([], []))[1].append(v)
+    return [g for g in groups.values() if len(g[0]) >= 2 and len(g[1]) >= 2]
+
+
+def find_grids(segments: list[Segment], words: list[Word], page: int) -> tuple[list[Grid], list[Word]]:
+    """Tables of a page as grids with their words, and the words outside every table."""
+    hs = [s for s in segments if s.horizontal and s.x1 - s.x0 >= MIN_SEG]
+    vs = [s for s in segments if not s.horizontal and s.y1 - s.y0 >= MIN_SEG]
+    grids: list[Grid] = []
+    for ch, cv in _components(hs, vs):
+        xs = cluster([v.x0 for v in cv])
+        if len(xs) < 3 or xs[-1] - xs[0] < 100:
+            continue
+        lines_at: dict[float, set[int]] = {}
+        for h in ch:
+            cols = {i for i in range(len(xs) - 1) if h.x0 <= xs[i] + TOL and h.x1 >= xs[i + 1] - TOL}
+            if cols:
+                lines_at.setdefault(h.y0, set()).update(cols)
+        ys = cluster(list(lines_at))
+        if len(ys) < 2:
+            continue
+        closed: list[set[int]] = []
+        for y in ys:
+            cols: set[int] = set()
+            for hy, c in lines_at.items():
+                if abs(hy - y) <= TOL:
+                    cols |= c
+            closed.append(cols)
+        ncol, nrow = len(xs) - 1, len(ys) - 1
+        owner: list[list[Cell]] = [[None] * ncol for _ in range(nrow)]  # type: ignore[list-item]
+        for i in range(ncol):
+            start = 0
+            for j in range(1, nrow + 1):
+                if j == nrow or i in closed[j]:
+                    c = Cell(i, start, j - 1, xs[i], ys[start], xs[i + 1], ys[j])
+                    for k in range(start, j):
+                        owner[k][i] = c
+                    start = j
+        grids.append(Grid(page, xs, ys, owner))
+        for h in hs:  # rules inside cells: horizontal segments that reach no column's both borders
+            if not (xs[0] - TOL <= h.x0 and h.x1 <= xs[-1] + TOL and ys[0] < h.y0 < ys[-1]):
+                continue
+            if any(h.x0 <= xs[i] + TOL and h.x1 >= xs[i + 1] - TOL for i in range(ncol)):
+                continue
+            i = bisect_right(xs, (h.x0 + h.x1) / 2) - 1
+            j = bisect_right(ys, h.y0) - 1
+            if 0 <= i < ncol and 0 <= j < nrow:
+                owner[j][i].rules.append((h.y0, h.x0, h.x1))
+    outside: list[Word] = []
+    for w in words:
+        for g in grids:
+            if g.contains(w):
+                i = bisect_right(g.xs, w.cx) - 1
+                j = bisect_right(g.ys, w.cy) - 1
+                i, j = min(i, len(g.xs) - 2), min(j, len(g.ys) - 2)
+                g.owner[j][i].words.append(w)
+                break
+        else:
+            outside.append(w)
+    grids.sort(key=lambda g: g.top)
+    return grids, outside

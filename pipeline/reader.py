@@ -1,0 +1,100 @@
+"""Page reading behind a small interface, so the table logic never depends on which PDF
+library produced the objects: a page is its size, its words and its ruling segments."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import pdfplumber
+
+# A rectangle thinner than this is a drawn line (Word/LibreOffice draw borders both ways).
+THIN = 2.0
+
+
+@dataclass(frozen=True, slots=True)
+class Word:
+    text: str
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+    size: float
+    bold: bool
+
+    @property
+    def cx(self) -> float:
+        return (self.x0 + self.x1) / 2
+
+    @property
+    def cy(self) -> float:
+        return (self.top + self.bottom) / 2
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """A horizontal (y0 == y1) or vertical (x0 == x1) ruling segment."""
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+
+    @property
+    def horizontal(self) -> bool:
+        return (self.x1 - self.x0) >= (self.y1 - self.y0)
+
+
+@dataclass(slots=True)
+class PageContent:
+    number: int  # 1-based
+    width: float
+    height: float
+    words: list[Word]
+    segments: list[Segment]
+    n_images: int = 0
+
+
+def _segments(page) -> list[Segment]:
+    out: list[Segment] = []
+    for ln in page.lines:
+        x0, x1 = sorted((ln["x0"], ln["x1"]))
+        y0, y1 = sorted((ln["top"], ln["bottom"]))
+        if x1 - x0 >= y1 - y0:
+            y = (y0 + y1) / 2
+            out.append(Segment(x0, y, x1, y))
+        else:
+            x = (x0 + x1) / 2
+            out.append(Segment(x, y0, x, y1))
+    for r in page.rects:
+        x0, x1, y0, y1 = r["x0"], r["x1"], r["top"], r["bottom"]
+        w, h = x1 - x0, y1 - y0
+        if h <= THIN and w > THIN:
+            y = (y0 + y1) / 2
+            out.append(Segment(x0, y, x1, y))
+        elif w <= THIN and h > THIN:
+            x = (x0 + x1) / 2
+            out.append(Segment(x, y0, x, y1))
+        elif w > THIN and h > THIN and r.get("stroke"):
+            out += [Segment(x0, y0, x1, y0), Segment(x0, y1, x1, y1),
+                    Segment(x0, y0, x0, y1), Segment(x1, y0, x1, y1)]
+    return out
+
+
+def read_pdf(path: Path, password: str | None = None) -> Iterator[PageContent]:
+    """Yield pages one at a time so memory stays flat on long decrees."""
+    with pdfplumber.open(path, password=password) as pdf:
+        for i, page in enumerate(pdf.pages, 1):
+            words = [
+                Word(w["text"], w["x0"], w["x1"], w["top"], w["bottom"], float(w["size"]),
+                     "bold" in w["fontname"].lower())
+                for w in page.extract_words(x_tolerance=1.5, y_tolerance=2, keep_blank_chars=False,
+                                            extra_attrs=["size", "fontname"])
+            ]
+            yield PageContent(i, float(page.width), float(page.height), words, _segments(page),
+                              len(page.images))
+            page.flush_cache()
+
+
+def count_pages(path: Path) -> int:
+    with pdfplumber.open(path) as pdf:
+        return len(pdf.pages)

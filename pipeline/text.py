@@ -1,0 +1,25 @@
+"""Text rules shared by every stage: how printed lines become one "as printed" value."""
+from __future__ import annotations
+
+import re
+
+_SPACES = re.compile(r"\s+")
+
+
+def collapse(s: str) -> str:
+    return _SPACES.sub(" ", s).strip()
+
+
+def join_lines(lines: list[str]) -> str:
+    """Wrapped lines joined by single spaces, except after a hyphen or slash attached to a word,
+    where the break came from wrapping ("e-" + "government" is "e-government"; but
+    "Kabupaten /" + "Kota" is "Kabupaten / Kota")."""
+    out = ""
+    for ln in lines:
+        ln = collapse(ln)
+        if not ln:
+            continue
+        if out and not (out.endswith(("-", "/")) and len(out) > 1 and out[-2] != " "):
+            out += " "
+        out += ln
+    return out
