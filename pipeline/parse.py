@@ -528,11 +528,11 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def parse_pdf(path: Path) -> dict:
+def parse_pdf(path: Path, max_pages: int = 0) -> dict:
     """The interim record of one PDF: decree fields, positions, indicators with provenance."""
     path = Path(path)
     digest = sha256_file(path)
-    pages = list(read_pdf(path))
+    pages = list(read_pdf(path, max_pages))
     if not pages:
         raise ParseError("PDF has no pages")
     if not any(pg.words for pg in pages):

@@ -80,9 +80,16 @@ def _segments(page) -> list[Segment]:
     return out
 
 
-def read_pdf(path: Path, password: str | None = None) -> Iterator[PageContent]:
+class PageLimitExceeded(Exception):
+    def __init__(self, n_pages: int, limit: int):
+        super().__init__(f"too many pages: {n_pages} (limit {limit})")
+
+
+def read_pdf(path: Path, max_pages: int = 0) -> Iterator[PageContent]:
     """Yield pages one at a time so memory stays flat on long decrees."""
-    with pdfplumber.open(path, password=password) as pdf:
+    with pdfplumber.open(path) as pdf:
+        if max_pages and len(pdf.pages) > max_pages:
+            raise PageLimitExceeded(len(pdf.pages), max_pages)
         for i, page in enumerate(pdf.pages, 1):
             words = [
                 Word(w["text"], w["x0"], w["x1"], w["top"], w["bottom"], float(w["size"]),
@@ -93,8 +100,3 @@ def read_pdf(path: Path, password: str | None = None) -> Iterator[PageContent]:
             yield PageContent(i, float(page.width), float(page.height), words, _segments(page),
                               len(page.images))
             page.flush_cache()
-
-
-def count_pages(path: Path) -> int:
-    with pdfplumber.open(path) as pdf:
-        return len(pdf.pages)

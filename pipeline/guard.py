@@ -1,0 +1,124 @@
+"""Per-file protection: a bad PDF is explained and stopped, never allowed to stop the run.
+
+Each PDF is first sniffed (empty, not a PDF, too big), then parsed in its own forked process with
+an address-space limit and a wall-clock limit, so a decompression bomb, an endless loop or a crash
+inside the PDF library costs that one file only."""
+from __future__ import annotations
+
+import json
+import os
+import resource
+import signal
+import time
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+
+from .parse import ParseError, parse_pdf
+from .reader import PageLimitExceeded
+
+MAGIC = [
+    (b"PK\x03\x04", "not a PDF: starts with PK (a .docx or .xlsx renamed?)"),
+    (b"\xd0\xcf\x11\xe0", "not a PDF: an old Word/Excel file (.doc/.xls renamed?)"),
+    (b"\x89PNG", "not a PDF: a PNG image"),
+    (b"\xff\xd8\xff", "not a PDF: a JPEG image"),
+    (b"<!DOCTYPE html", "not a PDF: a web page (download error?)"),
+    (b"<html", "not a PDF: a web page (download error?)"),
+]
+
+
+@dataclass
+class Failure:
+    file: str
+    sha256: str
+    stage: str
+    page: int | None
+    reason: str
+    detail: str = ""
+
+
+def sniff(path: Path, head: bytes, size: int, max_mb: int) -> str | None:
+    """A reason the file is not worth opening, or None."""
+    if size == 0:
+        return "empty file (0 bytes)"
+    if size > max_mb * 1024 * 1024:
+        return f"file too large: {size / 1e6:.0f} MB (limit {max_mb} MB)"
+    if b"%PDF-" not in head[:1024]:
+        for magic, reason in MAGIC:
+            if head.lstrip().startswith(magic):
+                return reason
+        return f"not a PDF: starts with {head[:8]!r}"
+    return None
+
+
+def explain(exc: BaseException) -> tuple[str, int | None]:
+    """A data officer's sentence for what the PDF library raised."""
+    name = type(exc).__name__
+    if isinstance(exc, ParseError):
+        return exc.reason, exc.page
+    if isinstance(exc, PageLimitExceeded):
+        return str(exc), None
+    if isinstance(exc, MemoryError):
+        return "too large to read: exceeds the memory limit (decompression bomb?)", None
+    if "Password" in name or "Encrypt" in name or "password" in str(exc).lower():
+        return "encrypted: needs a password", None
+    if name in ("PSEOF", "PDFSyntaxError", "PSSyntaxError", "PDFNoValidXRef", "PdfminerException",
+                "PDFNoPageTree", "PDFNoOutlines", "PSTypeError", "PDFTypeError", "PDFValueError"):
+        return f"damaged PDF: cannot be read ({name}: {str(exc)[:80]}) — truncated or corrupt?", None
+    return f"unreadable PDF ({name}: {str(exc)[:80]})", None
+
+
+def _child(path: Path, out: Path, memory_limit_mb: int, max_pages: int) -> None:
+    try:
+        limit = memory_limit_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        result = parse_pdf(path, max_pages=max_pages)
+        payload = {"ok": True, "result": result}
+    except BaseException as exc:  # noqa: BLE001 - everything becomes a reported failure
+        reason, page = explain(exc)
+        payload = {"ok": False, "reason": reason, "page": page,
+                   "detail": "".join(traceback.format_exception_only(type(exc), exc)).strip()[:500]}
+    tmp = out.with_suffix(".tmp")
+    tmp.write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
+    os.replace(tmp, out)
+
+
+def parse_guarded(jobs: list[tuple[Path, Path]], workers: int, time_limit: float, memory_limit_mb: int,
+                  max_pages: int, on_done=None) -> dict[Path, dict]:
+    """Parse each (pdf, result path) in a forked child, `workers` at a time; returns payloads."""
+    pending = list(jobs)
+    running: dict[int, tuple[Path, Path, float]] = {}
+    results: dict[Path, dict] = {}
+    while pending or running:
+        while pending and len(running) < workers:
+            pdf, out = pending.pop(0)
+            pid = os.fork()
+            if pid == 0:  # child
+                code = 0
+                try:
+                    _child(pdf, out, memory_limit_mb, max_pages)
+                except BaseException:  # noqa: BLE001
+                    code = 1
+                os._exit(code)
+            running[pid] = (pdf, out, time.monotonic())
+        time.sleep(0.01)
+        for pid, (pdf, out, started) in list(running.items()):
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done == 0 and time.monotonic() - started > time_limit:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+                results[pdf] = {"ok": False, "reason": f"took longer than the time limit ({time_limit:.0f} s)",
+                                "page": None, "detail": "killed"}
+            elif done == 0:
+                continue
+            elif out.exists():
+                results[pdf] = json.loads(out.read_text(encoding="utf-8"))
+                out.unlink()
+            else:
+                sig = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
+                results[pdf] = {"ok": False, "reason": "the PDF library crashed on this file",
+                                "page": None, "detail": f"exit status {status}, signal {sig}"}
+            del running[pid]
+            if on_done:
+                on_done(pdf)
+    return results

@@ -1,0 +1,767 @@
+"""Normalise stage: canonical keys for jabatan, sasaran and indikator, and typed formula fields.
+
+Sits between parse and publish. Decrees print the same position or indicator with different
+case, spacing, punctuation, abbreviations and the odd typo; analysts need one key per thing.
+Matching is precision-first: exact normalisation, then a rapidfuzz score that may only merge
+texts whose words agree (modulo one-letter typos and filler words); texts that differ in a
+meaning-bearing word are never merged, and near-misses go to a review list for a data officer,
+whose decisions live in reference/aliases.csv.
+
+Everything here is a pure function of the tables and the aliases; the result does not depend on
+the order of decrees or rows (all choices are made on sorted content).
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import math
+import re
+import unicodedata
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+from rapidfuzz import fuzz
+from rapidfuzz.distance import OSA
+from rapidfuzz.process import cdist
+
+from pipeline.schema import INDICATOR_CATALOG, INDICATORS, POSITIONS
+
+KINDS = ("indikator", "sasaran", "jabatan")
+
+# --- thresholds --------------------------------------------------------------------------------
+# Measured on tests/data/match_pairs.csv (print the report with
+# `.venv/bin/python -m pytest tests/test_normalise.py -q -s -k report`), score =
+# rapidfuzz token_sort_ratio of the normalised forms:
+#   pairs labelled "same" that are not already equal after normalisation: min 92.3, median 97.4
+#   pairs labelled "different" whose words agree up to typos and filler words (the only ones the
+#   score alone decides): max 88.9 ("Jumlah Laporan yang Disusun" / "Jumlah Laporan Disusun dan
+#   Dikirim" style cases are stopped earlier by the word check)
+#   pairs labelled "uncertain" (one content word more or less): min 77.4
+#   pairs labelled "different" overall: 40 % of them score >= 75, so the score alone cannot
+#   separate them; the word guard does.
+# AUTO_MERGE sits between the highest "different" (88.9) and the lowest "same" (92.3) of the
+# word-agreeing pairs; REVIEW_MIN sits just under the lowest "uncertain" pair.
+AUTO_MERGE = 90.0
+REVIEW_MIN = 75.0
+# A word pair counts as a typo when its optimal-string-alignment distance is at most 1 and both
+# words have at least TYPO_MIN_LEN letters: every typo in the seed and the labelled variants
+# ("Anggaram", "Penyelengaraan", "Survey/Survei", "Perijinan") is distance 1; real distinct words
+# in the set are distance >= 2 ("Pengelola"/"Pengolah" 3, "Pemerintah"/"Pemerintahan" 2) except
+# the listed CONFUSABLE pairs. Short words (< 6) are excluded: "Muda"/"Mudah", "Kota"/"Kita".
+TYPO_MAX_DIST = 1
+TYPO_MIN_LEN = 6
+
+# Filler words that never change what is measured; their presence or absence is ignored.
+STOPWORDS = frozenset("YANG DI KE DARI DALAM PADA UNTUK OLEH DENGAN SECARA SERTA DAN PARA BAGI".split())
+
+# Meaning-bearing words: a pair whose word difference contains one of these is never merged and
+# not even reviewed ("Persentase" vs "Jumlah", "Dokumen" vs "Laporan", "Ahli Muda" vs "Ahli
+# Pertama", "Bidang" vs "Sub Bagian", "Elektronik" vs "Non Elektronik").
+MEANING_WORDS = frozenset("""
+PERSENTASE JUMLAH INDEKS NILAI RATA-RATA TINGKAT RASIO TOTAL CAPAIAN SKOR PREDIKAT PERINGKAT
+DOKUMEN LAPORAN PAKET ORANG UNIT KALI
+AHLI MUDA PERTAMA MADYA UTAMA TERAMPIL MAHIR PENYELIA PEMULA PELAKSANA LANJUTAN
+KEPALA WAKIL SEKRETARIS SEKRETARIAT BIDANG BAGIAN SUB SEKSI UPT UPTD DINAS BADAN KANTOR
+KECAMATAN KELURAHAN DESA KABUPATEN KOTA PROVINSI PUSAT NASIONAL DAERAH
+NON TIDAK BELUM TANPA ATAU MENINGKATNYA MENURUNNYA BERKURANGNYA BERTAMBAHNYA INTERNAL EKSTERNAL
+""".split())
+# Real words one letter apart: never typos of each other.
+CONFUSABLE = frozenset(frozenset(p) for p in (
+    ("PENDATAAN", "PENDANAAN"), ("PENATAAN", "PENDATAAN"), ("PENGAWAS", "PENGAWAL"),
+    ("PENGAWASAN", "PENGAWALAN"), ("PERTAMA", "PERTAMAN"),
+))
+
+# Known abbreviations and spellings, applied to the upper-cased text on word boundaries.
+ABBREVIATIONS: tuple[tuple[str, str], ...] = (
+    (r"\bKASUBB?AG\b\.?", "KEPALA SUB BAGIAN"),
+    (r"\bKASUBB?ID\b\.?", "KEPALA SUB BIDANG"),
+    (r"\bKABID\b\.?", "KEPALA BIDANG"),
+    (r"\bKASI\b\.?", "KEPALA SEKSI"),
+    (r"\bSUB[- ]?BAGIAN\b", "SUB BAGIAN"),
+    (r"\bSUB[- ]?BAG\b\.?", "SUB BAGIAN"),
+    (r"\bSUBB?AG\b\.?", "SUB BAGIAN"),
+    (r"\bSUB[- ]?BIDANG\b", "SUB BIDANG"),
+    (r"\bKAB\s*\.?\s*/\s*KOTA\b", "KABUPATEN/KOTA"),
+    (r"\bKAB\b\.?", "KABUPATEN"),
+    (r"\bHUMAS\b", "HUBUNGAN MASYARAKAT"),
+    (r"\bPEMDA\b", "PEMERINTAH DAERAH"),
+    (r"\bOPD\b", "PERANGKAT DAERAH"),
+    (r"\bPR[EO]SENTASE\b", "PERSENTASE"),
+    (r"\bJML\b\.?", "JUMLAH"),
+    (r"\bTHN\b\.?", "TAHUN"),
+    (r"\bYG\b", "YANG"),
+    (r"\bDLM\b", "DALAM"),
+    (r"&", " DAN "),
+)
+_ABBREV = [(re.compile(p), r) for p, r in ABBREVIATIONS]
+_TOKEN = re.compile(r"[A-Z0-9]+(?:-[A-Z0-9]+)*")
+_ORG_SUFFIX = re.compile(r"\s+(DINAS|BADAN|KANTOR|INSPEKTORAT|SATUAN)\b.*\b(KABUPATEN|KOTA|PROVINSI)\b[A-Z ]*$")
+
+
+# --- text forms --------------------------------------------------------------------------------
+
+def _str(v) -> str | None:
+    if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA:
+        return None
+    return str(v)
+
+
+def clean_text(text: str) -> str:
+    """Display form: the printed text with spacing and trailing stops tidied, wording untouched."""
+    t = unicodedata.normalize("NFKC", text or "")
+    t = re.sub(r"[\u2010-\u2015]", "-", t)
+    t = re.sub(r"\s*,\s*", ", ", t)
+    t = re.sub(r"\s+([;:.)])", r"\1", t)
+    t = re.sub(r"\(\s+", "(", t)
+    t = re.sub(r"\s+", " ", t).strip()
+    return re.sub(r"[\s.;:,]+$", "", t)
+
+
+def _drop_acronym_glosses(t: str) -> str:
+    """'Indeks Pembangunan Statistik (IPS)' names the same thing as without its acronym."""
+    def repl(m: re.Match) -> str:
+        acro = m.group(2)
+        words = [w for w in _TOKEN.findall(m.group(1)) if w not in STOPWORDS]
+        initials = "".join(w[0] for w in words[-len(acro):])
+        return m.group(1) if initials == acro else m.group(0)
+    return re.sub(r"((?:[A-Z0-9-]+ )+?)\s*\(([A-Z]{2,8})\)", repl, t)
+
+
+def match_form(text: str) -> str:
+    """Comparison form: case, spacing, punctuation and known abbreviations normalised.
+
+    Two texts with the same match form are the same thing; keys are hashed from it.
+    """
+    t = unicodedata.normalize("NFKC", text or "").upper()
+    t = re.sub(r"[\u2010-\u2015]", "-", t)
+    for pat, rep in _ABBREV:
+        t = pat.sub(rep, t)
+    t = re.sub(r"\s*/\s*", "/", t)
+    t = re.sub(r"\s*-\s*", "-", t)
+    t = re.sub(r"\s+", " ", t).strip()
+    t = _drop_acronym_glosses(t)
+    t = re.sub(r"[,;:.\"'()\[\]]", " ", t)
+    t = re.sub(r"\s+", " ", t).strip()
+    return t.strip("-/ ")
+
+
+def jabatan_form(text: str, agency: str | None = None) -> str:
+    """Canonical position title: match form without the agency suffix ('SEKRETARIS DINAS X
+    KABUPATEN Y' is 'SEKRETARIS' in every agency, so titles compare across decrees)."""
+    t = match_form(text)
+    if agency:
+        a = match_form(agency)
+        if a and t.endswith(" " + a):
+            t = t[: -len(a) - 1]
+    m = _ORG_SUFFIX.search(t)
+    if m and m.start() > 0:
+        t = t[: m.start()] + (" " + m.group(1) if t[: m.start()] in ("KEPALA", "WAKIL KEPALA") else "")
+    t = re.sub(r"^(SEKRETARIS) (DINAS|BADAN)$", r"\1", t)
+    return t
+
+
+def text_key(form: str) -> str:
+    """Content-derived key: the same canonical text has the same key on every run and machine."""
+    return hashlib.sha256(form.encode("utf-8")).hexdigest()[:16]
+
+
+def _tokens(form: str) -> list[str]:
+    return _TOKEN.findall(form)
+
+
+# --- pair decision -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Decision:
+    verdict: str  # "same", "review" or "different"
+    score: float
+    reason: str
+
+
+def _is_typo(a: str, b: str) -> bool:
+    return (min(len(a), len(b)) >= TYPO_MIN_LEN and frozenset((a, b)) not in CONFUSABLE
+            and not (a.isdigit() or b.isdigit()) and OSA.distance(a, b) <= TYPO_MAX_DIST)
+
+
+def word_difference(fa: str, fb: str) -> tuple[list[str], list[str], list[tuple[str, str]]]:
+    """(words only in a, words only in b, typo pairs) after dropping filler words."""
+    ca = Counter(w for w in _tokens(fa) if w not in STOPWORDS)
+    cb = Counter(w for w in _tokens(fb) if w not in STOPWORDS)
+    only_a = sorted((ca - cb).elements())
+    only_b = sorted((cb - ca).elements())
+    pairs = []
+    for wa in list(only_a):
+        cands = sorted((OSA.distance(wa, wb), wb) for wb in only_b if _is_typo(wa, wb))
+        if cands:
+            wb = cands[0][1]
+            only_a.remove(wa)
+            only_b.remove(wb)
+            pairs.append((wa, wb))
+    return only_a, only_b, pairs
+
+
+def score(fa: str, fb: str) -> float:
+    return round(float(fuzz.token_sort_ratio(fa, fb)), 1)
+
+
+def decide(fa: str, fb: str, s: float | None = None) -> Decision:
+    """Whether two match forms name the same thing. Precision first: the score may only merge
+    texts whose words agree; a meaning-bearing word difference is final."""
+    if fa == fb or fa.replace(" ", "") == fb.replace(" ", ""):
+        return Decision("same", 100.0, "equal after normalisation")
+    s = score(fa, fb) if s is None else s
+    only_a, only_b, typos = word_difference(fa, fb)
+    diff = only_a + only_b
+    meaning = sorted({w for w in diff if w in MEANING_WORDS or any(c.isdigit() for c in w)})
+    if meaning:
+        # a meaning word that is one letter from a word on the other side may itself be a typo
+        near = [w for w in meaning
+                if any(OSA.distance(w, o) <= TYPO_MAX_DIST for o in (only_b if w in only_a else only_a))]
+        if near and s >= REVIEW_MIN:
+            return Decision("review", s, "possible typo in meaning word: " + " ".join(near))
+        return Decision("different", s, "meaning word differs: " + " ".join(meaning))
+    if diff:
+        if s >= REVIEW_MIN:
+            return Decision("review", s, "words differ: " + " | ".join(
+                x for x in (" ".join(only_a), " ".join(only_b)) if x))
+        return Decision("different", s, "words differ")
+    if s >= AUTO_MERGE:
+        why = "typo " + ", ".join(f"{a}/{b}" for a, b in typos) if typos else "filler words/order"
+        return Decision("same", s, why)
+    if s >= REVIEW_MIN:
+        return Decision("review", s, "words agree, score below auto-merge")
+    return Decision("different", s, "low score")
+
+
+# --- aliases -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Aliases:
+    """A data officer's decisions: pins (variant -> canonical text) and forbidden merges."""
+    pins: dict[str, dict[str, str]] = field(default_factory=dict)        # kind -> form -> canonical text
+    forbids: dict[str, frozenset[frozenset[str]]] = field(default_factory=dict)  # kind -> {{form, form}}
+
+    def form(self, kind: str, text: str) -> str:
+        return jabatan_form(text) if kind == "jabatan" else match_form(text)
+
+    def pinned(self, kind: str, form: str) -> str | None:
+        return self.pins.get(kind, {}).get(form)
+
+    def forbidden(self, kind: str, fa: str, fb: str) -> bool:
+        return frozenset((fa, fb)) in self.forbids.get(kind, frozenset())
+
+
+ALIAS_COLUMNS = ("kind", "action", "text_a", "text_b", "note")
+
+
+def parse_aliases(text: str) -> Aliases:
+    """Parse aliases.csv content; lines starting with '#' are comments."""
+    body = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
+    rows = list(csv.DictReader(io.StringIO(body)))
+    pins: dict[str, dict[str, str]] = defaultdict(dict)
+    forbids: dict[str, set[frozenset[str]]] = defaultdict(set)
+    probe = Aliases()
+    for n, row in enumerate(rows, 1):
+        kind = (row.get("kind") or "").strip().lower()
+        action = (row.get("action") or "").strip().lower()
+        a, b = (row.get("text_a") or "").strip(), (row.get("text_b") or "").strip()
+        if kind not in KINDS or action not in ("pin", "forbid") or not a or not b:
+            raise ValueError(f"aliases row {n}: need kind in {KINDS}, action pin|forbid, text_a, text_b: {row}")
+        fa, fb = probe.form(kind, a), probe.form(kind, b)
+        if action == "pin":
+            if fa in pins[kind] and pins[kind][fa] != b:
+                raise ValueError(f"aliases row {n}: {a!r} is pinned twice")
+            pins[kind][fa] = b
+            pins[kind].setdefault(fb, b)  # the canonical text is its own canonical form
+        else:
+            forbids[kind].add(frozenset((fa, fb)))
+    for kind, fs in forbids.items():
+        for pair in fs:
+            targets = {probe.form(kind, pins[kind][f]) for f in pair if f in pins.get(kind, {})}
+            if len(pair) == 2 and len(targets) == 1 and all(f in pins.get(kind, {}) for f in pair):
+                raise ValueError(f"aliases: {sorted(pair)} are both pinned to one text and forbidden")
+    return Aliases({k: dict(v) for k, v in pins.items()}, {k: frozenset(v) for k, v in forbids.items()})
+
+
+def load_aliases(path: Path) -> Aliases:
+    """Read reference/aliases.csv (a missing file means no decisions yet)."""
+    path = Path(path)
+    return parse_aliases(path.read_text(encoding="utf-8")) if path.exists() else Aliases()
+
+
+# --- clustering --------------------------------------------------------------------------------
+
+@dataclass
+class Clustering:
+    rep: dict[str, str]            # form -> representative form
+    display: dict[str, str]        # representative form -> canonical text
+    review: list[tuple[str, str, Decision]]  # (form a: the catalogue side, form b: the variant, decision)
+    warnings: list[str]
+
+
+def cluster(kind: str, occurrences: Counter, printed: dict[str, Counter], aliases: Aliases) -> Clustering:
+    """Group match forms into canonical entries.
+
+    occurrences: form -> number of rows carrying it; printed: form -> Counter of display texts.
+    Order-free: every choice sorts by content, so the input order of decrees cannot matter.
+    """
+    warnings: list[str] = []
+    forms = sorted(occurrences)
+    pins = aliases.pins.get(kind, {})
+    pinned_target = {f: aliases.form(kind, pins[f]) for f in forms if f in pins}
+    nodes = sorted(set(forms) | set(pinned_target.values()))
+    parent = {f: f for f in nodes}
+    members = {f: {f} for f in nodes}
+
+    def find(f: str) -> str:
+        while parent[f] != f:
+            parent[f] = parent[parent[f]]
+            f = parent[f]
+        return f
+
+    def blocked(ra: str, rb: str) -> bool:
+        return any(aliases.forbidden(kind, x, y) for x in members[ra] for y in members[rb])
+
+    def union(a: str, b: str) -> bool:
+        ra, rb = find(a), find(b)
+        if ra == rb:
+            return True
+        if blocked(ra, rb):
+            return False
+        ra, rb = sorted((ra, rb))
+        parent[rb] = ra
+        members[ra] |= members.pop(rb)
+        return True
+
+    for f, t in sorted(pinned_target.items()):
+        if f != t and not union(f, t):
+            warnings.append(f"aliases: {kind} pin {f!r} -> {t!r} conflicts with a forbid; not applied")
+
+    free = [f for f in forms if f not in pinned_target]
+    decisions: list[tuple[str, str, Decision]] = []
+    if len(free) > 1:
+        scores = cdist(free, free, scorer=fuzz.token_sort_ratio, workers=1)
+        for i, fa in enumerate(free):
+            for j in range(i + 1, len(free)):
+                s = round(float(scores[i][j]), 1)
+                fb = free[j]
+                if s < REVIEW_MIN and fa.replace(" ", "") != fb.replace(" ", ""):
+                    continue
+                d = decide(fa, fb, s)
+                if aliases.forbidden(kind, fa, fb):
+                    continue
+                if d.verdict != "different":
+                    decisions.append((fa, fb, d))
+    for fa, fb, d in sorted(decisions, key=lambda x: (-x[2].score, x[0], x[1])):
+        if d.verdict == "same":
+            union(fa, fb)
+
+    comps: dict[str, set[str]] = defaultdict(set)
+    for f in nodes:
+        comps[find(f)].add(f)
+    rep: dict[str, str] = {}
+    display: dict[str, str] = {}
+    weight: dict[str, int] = {}
+    for root, fs in comps.items():
+        targets = sorted({pinned_target[f] for f in fs if f in pinned_target}
+                         | {f for f in fs if f in pins and aliases.form(kind, pins[f]) == f})
+        if targets:
+            r = targets[0]
+            if len(targets) > 1:
+                warnings.append(f"aliases: {kind} forms pinned to different texts merged: {targets}; using {r!r}")
+            text = pins.get(r) or next(pins[f] for f in sorted(fs) if f in pins)
+            text = clean_text(text)
+        else:
+            r = min(fs, key=lambda f: (-occurrences.get(f, 0), f))
+            variants = printed.get(r, Counter())
+            text = min(variants, key=lambda v: (-variants[v], v)) if variants else r
+        for f in fs:
+            rep[f] = r
+        display[r] = text
+        weight[r] = sum(occurrences.get(f, 0) for f in fs)
+
+    review: dict[tuple[str, str], tuple[str, str, Decision]] = {}
+    for fa, fb, d in decisions:
+        ra, rb = rep[fa], rep[fb]
+        if d.verdict != "review" or ra == rb or blocked(find(ra), find(rb)):
+            continue
+        if (-weight[rb], rb) < (-weight[ra], ra):
+            fa, fb, ra, rb = fb, fa, rb, ra
+        best = review.get((ra, rb))
+        if best is None or (-d.score, fa, fb) < (-best[2].score, best[0], best[1]):
+            review[(ra, rb)] = (fa, fb, d)
+    return Clustering(rep, display, [review[k] for k in sorted(review)], warnings)
+
+
+# --- jabatan, unit, atasan ---------------------------------------------------------------------
+
+_UNIT_HEAD = re.compile(
+    r"^KEPALA ((?:SUB BAGIAN|SUB BIDANG|BAGIAN|BIDANG|SEKSI|UPTD|UPT|UNIT PELAKSANA TEKNIS(?: DAERAH)?|"
+    r"SUB UNIT|UNIT|PUSKESMAS|KECAMATAN|KELURAHAN) .+)$")
+_TOP_HEAD = re.compile(r"^(KEPALA (?:DINAS|BADAN|KANTOR|SATUAN)|SEKRETARIS|INSPEKTUR|CAMAT|LURAH)\b")
+_TITLE_STOP = re.compile(
+    r" (?:UNTUK|DALAM|DAN MELAKSANAKAN|MELAKSANAKAN|MERENCANAKAN|MENYUSUN|SESUAI|SEBAGAI|YANG|DI|PADA|"
+    r"SERTA)\b")
+_MEMBANTU = re.compile(r"\bMEMBANTU\s+(.+)", re.S)
+_DIBERIKAN = re.compile(r"\bDIBERIKAN\s+OLEH\s+(.+)", re.S)
+
+
+def unit_of_head(jkey: str) -> str | None:
+    """The unit a head position leads, read from its title."""
+    m = _UNIT_HEAD.match(jkey)
+    if m:
+        return m.group(1)
+    if jkey == "SEKRETARIS":
+        return "SEKRETARIAT"
+    return None
+
+
+def _title_after(phrase: str, known: list[str]) -> str | None:
+    """The position title a phrase starts with: the longest known title, else a head title cut at
+    the first word that cannot belong to a title."""
+    p = match_form(phrase)
+    for k in known:  # longest first
+        if p == k or p.startswith(k + " "):
+            return k
+    m = re.match(r"^(KEPALA (?:SUB BAGIAN|SUB BIDANG|BAGIAN|BIDANG|SEKSI|UPTD|UPT) .+?)(?=$| (?:UNTUK|DALAM|"
+                 r"MELAKSANAKAN|MERENCANAKAN|MENYUSUN|SESUAI|SEBAGAI|YANG|PADA|SERTA)\b)", p)
+    if m:
+        return m.group(1)
+    m = _TOP_HEAD.match(p)
+    if m:
+        return m.group(1)
+    return None
+
+
+def read_superior(tugas: list[str], fungsi: list[str], known: list[str]) -> tuple[str | None, str | None]:
+    """(atasan title, title a 'diberikan oleh' phrase names) from the duty texts.
+
+    'Membantu X' names the direct superior; '... yang diberikan oleh X' names who assigns other
+    duties, used when nobody is 'helped' and as the unit's head for staff helping a functional.
+    """
+    helped = given = None
+    for item in [*tugas, *fungsi]:
+        m = _MEMBANTU.search(item)
+        if m and helped is None:
+            helped = _title_after(m.group(1), known)
+        m = _DIBERIKAN.search(item)
+        if m:
+            given = _title_after(m.group(1), known) or given
+    return helped, given
+
+
+# --- typed formula fields ----------------------------------------------------------------------
+
+SATUAN_BY_NOUN: tuple[tuple[str, str], ...] = (
+    ("PERANGKAT DAERAH", "perangkat daerah"), ("DOKUMEN", "dokumen"), ("LAPORAN", "laporan"),
+    ("ORANG", "orang"), ("PAKET", "paket"), ("UNIT", "unit"), ("KENDARAAN", "unit"), ("GEDUNG", "unit"),
+    ("SARANA", "unit"), ("INOVASI", "inovasi"), ("AKTIVITAS", "kegiatan"), ("KEGIATAN", "kegiatan"),
+    ("PERMOHONAN", "permohonan"), ("REKOMENDASI", "rekomendasi"), ("WAKTU", "kali"), ("KALI", "kali"),
+    ("APLIKASI", "aplikasi"), ("ASN", "orang"), ("PEGAWAI", "orang"), ("DESA", "desa"),
+)
+_SATUAN_EXTRA = {"PERSEN": "%", "PERSENTASE": "%", "%": "%", "INDEKS": "indeks", "NILAI": "nilai"}
+
+REGULATION_ISSUERS: tuple[tuple[str, str], ...] = (
+    (r"PERATURAN MENTERI PENDAYAGUNAAN APARATUR NEGARA DAN REFORMASI BIROKRASI(?: REPUBLIK INDONESIA)?",
+     "Peraturan Menteri PANRB"),
+    (r"PERMEN ?PAN[- ]?RB|PERMENPAN(?:[- ]?RB)?", "Peraturan Menteri PANRB"),
+    (r"PERATURAN MENTERI DALAM NEGERI(?: REPUBLIK INDONESIA)?|PERMENDAGRI", "Peraturan Menteri Dalam Negeri"),
+    (r"PERATURAN PEMERINTAH(?: REPUBLIK INDONESIA)?", "Peraturan Pemerintah"),
+    (r"PERATURAN PRESIDEN(?: REPUBLIK INDONESIA)?|PERPRES", "Peraturan Presiden"),
+    (r"PERATURAN KOMISI INFORMASI(?: PUSAT)?", "Peraturan Komisi Informasi"),
+    (r"PERATURAN BUPATI(?: [A-Z]+)?|PERBUP", "Peraturan Bupati"),
+    (r"PERATURAN DAERAH|PERDA", "Peraturan Daerah"),
+    (r"UNDANG-UNDANG|UU", "Undang-Undang"),
+    (r"PERATURAN [A-Z ]+?", None),
+)
+
+
+def jenis_formula(indikator: str, formulasi: str, pembilang: str | None) -> str:
+    """Formula kind, read first from the formula (what is computed), then from the indicator's name."""
+    ind, frm = match_form(indikator), match_form(formulasi or "")
+    if frm.startswith("RATA-RATA") or ind.startswith("RATA-RATA"):
+        return "rata_rata"
+    if ind.startswith("PERSENTASE") or "100%" in (formulasi or "").replace(" ", "") or \
+            "100%" in (pembilang or "").replace(" ", ""):
+        return "persentase"
+    if re.match(r"^(INDEKS|NILAI|TINGKAT|SKOR|PREDIKAT|PERINGKAT)\b", ind) or \
+            re.search(r"\b(INDEKS|PENILAIAN|EVALUASI)\b", frm) and not ind.startswith("JUMLAH"):
+        return "indeks"
+    if re.match(r"^(JUMLAH|BANYAKNYA|TOTAL)\b", ind):
+        return "jumlah"
+    return "nilai"
+
+
+def satuan_of(indikator: str, jenis: str, extra: dict | None) -> str:
+    """Unit of measure: the printed SATUAN column when there is one, else implied by the formula kind
+    and the counted noun ('Jumlah Dokumen ...' counts dokumen)."""
+    printed = _str((extra or {}).get("SATUAN"))
+    if printed and printed.strip():
+        p = clean_text(printed)
+        return _SATUAN_EXTRA.get(p.upper(), p.lower())
+    ind = match_form(indikator)
+    if jenis in ("persentase", "rata_rata"):
+        return "%"
+    if jenis == "indeks":
+        return "nilai" if ind.startswith("NILAI") else "indeks"
+    if jenis == "jumlah":
+        rest = re.sub(r"^(JUMLAH|BANYAKNYA|TOTAL) ", "", ind)
+        for noun, unit in SATUAN_BY_NOUN:
+            if rest.startswith(noun):
+                return unit
+        words = _tokens(rest)
+        return words[0].lower() if words else "jumlah"
+    return "nilai"
+
+
+def periode_of(*texts: str | None) -> str | None:
+    """'1 Tahun' and the like, where the formula or indicator states the period."""
+    for t in texts:
+        if not t:
+            continue
+        u = match_form(t)
+        m = re.search(r"\b(?:DALAM|PER|SELAMA|SETIAP|TIAP) (\d+|SATU) (TAHUN|BULAN|SEMESTER|TRIWULAN|HARI)\b", u)
+        if m:
+            n = "1" if m.group(1) == "SATU" else str(int(m.group(1)))
+            return f"{n} {m.group(2).title()}"
+        m = re.search(r"\b(?:PER|SETIAP|TIAP) (TAHUN|BULAN|SEMESTER|TRIWULAN)\b", u)
+        if m:
+            return f"1 {m.group(1).title()}"
+    return None
+
+
+def regulasi_of(formulasi: str | None) -> str | None:
+    """The regulation (or national standard) a formula cites, issuer shortened, title dropped."""
+    if not formulasi:
+        return None
+    u = re.sub(r"\s+", " ", unicodedata.normalize("NFKC", formulasi).upper())
+    for pat, name in REGULATION_ISSUERS:
+        m = re.search(rf"\b({pat}) (?:NOMOR|NO\.?) ?(\d+[A-Z]?) TAHUN (\d{{4}})", u)
+        if m:
+            issuer = name or m.group(1).title()
+            return f"{issuer} Nomor {m.group(2)} Tahun {m.group(3)}"
+    m = re.search(r"\b(SNI(?: ISO/IEC)? [0-9]+(?::[0-9]{4})?)", u)
+    if m:
+        return m.group(1)
+    return None
+
+
+# --- the stage ---------------------------------------------------------------------------------
+
+@dataclass
+class Normalised:
+    tables: dict[str, pd.DataFrame]
+    review: pd.DataFrame
+    warnings: list[str]
+
+
+REVIEW_COLUMNS = ["kind", "text_a", "text_b", "score", "reason", "decree_id", "source_file", "page",
+                  "position_no", "jabatan"]
+
+
+def _object(values) -> pd.Series:
+    return pd.Series(list(values), dtype=object)
+
+
+def _require(df: pd.DataFrame, cols: list[str], name: str) -> None:
+    missing = [c for c in cols if c not in df.columns]
+    if missing:
+        raise ValueError(f"normalise: {name} lacks columns {missing}")
+
+
+def _int(v) -> int | None:
+    v = _str(v) if not isinstance(v, (int,)) else v
+    return None if v is None else int(v)
+
+
+def normalise(tables: dict[str, pd.DataFrame], aliases: Aliases) -> Normalised:
+    """Add the contract-v2 columns and the indicator catalogue; collect review items and warnings."""
+    decrees = tables["decrees"].copy()
+    positions = tables["positions"].copy()
+    indicators = tables["indicators"].copy()
+    v1_pos = [c.name for c in POSITIONS.columns if c.since == "1"]
+    v1_ind = [c.name for c in INDICATORS.columns if c.since == "1"]
+    _require(positions, v1_pos, "positions")
+    _require(indicators, v1_ind, "indicators")
+    positions = positions.sort_values(["decree_id", "position_no"], kind="stable").reset_index(drop=True)
+    indicators = indicators.sort_values(["decree_id", "position_no", "indicator_no"],
+                                        kind="stable").reset_index(drop=True)
+    warnings: list[str] = []
+    review_rows: list[dict] = []
+
+    agency = {r.decree_id: _str(getattr(r, "agency", None)) for r in decrees.itertuples()}
+    source = {r.decree_id: _str(getattr(r, "source_file", None)) for r in decrees.itertuples()}
+
+    # jabatan: canonical titles across all decrees
+    pos_forms = [jabatan_form(j, agency.get(d)) for d, j in zip(positions.decree_id, positions.jabatan)]
+    jab_printed: dict[str, Counter] = defaultdict(Counter)
+    for f, j in zip(pos_forms, positions.jabatan):
+        jab_printed[f][f] += 1
+    jab = cluster("jabatan", Counter(pos_forms), jab_printed, aliases)
+    warnings += jab.warnings
+    jkeys = [jab.rep[f] for f in pos_forms]
+    positions["jabatan_key"] = jkeys
+    pos_where = {(r.decree_id, r.position_no): r for r in positions.itertuples()}
+    for fa, fb, d in jab.review:
+        for r in positions[[f == fb for f in pos_forms]].itertuples():
+            review_rows.append(dict(kind="jabatan", text_a=jab.display[jab.rep[fa]], text_b=r.jabatan, score=d.score,
+                                    reason=d.reason, decree_id=r.decree_id, source_file=source.get(r.decree_id),
+                                    page=_int(getattr(r, "page_first", None)), position_no=int(r.position_no),
+                                    jabatan=r.jabatan))
+
+    def resolve_title(title: str | None, decree_id: str) -> str | None:
+        """A title read from text, as the jabatan_key of a position of the decree when it is one."""
+        if not title:
+            return None
+        f = jabatan_form(title, agency.get(decree_id))
+        p = aliases.pinned("jabatan", f)
+        if p:
+            f = jabatan_form(p)
+        if f in jab.rep:
+            return jab.rep[f]
+        same = sorted({jab.rep[g] for g in decree_forms[decree_id] if decide(f, g).verdict == "same"})
+        return same[0] if len(same) == 1 else f
+
+    decree_forms: dict[str, set[str]] = defaultdict(set)
+    for d, f in zip(positions.decree_id, pos_forms):
+        decree_forms[d].add(f)
+
+    # unit and atasan
+    units: list[str | None] = []
+    atasan: list[str | None] = []
+    givers: list[str | None] = []
+    for r, jk in zip(positions.itertuples(), jkeys):
+        known = sorted({jab.rep[f] for f in decree_forms[r.decree_id]} | decree_forms[r.decree_id],
+                       key=lambda k: (-len(k), k))
+        helped, given = read_superior(list(r.tugas), list(r.fungsi), known)
+        a = resolve_title(helped or given, r.decree_id)
+        atasan.append(a)
+        givers.append(resolve_title(given, r.decree_id))
+        u = unit_of_head(jk)
+        if u is None:
+            u = (unit_of_head(a) if a else None) or (unit_of_head(givers[-1]) if givers[-1] else None)
+        units.append(u)
+    # staff helping another staff position share its unit, when their texts name no head
+    by_key: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for i, (d, jk) in enumerate(zip(positions.decree_id, jkeys)):
+        by_key[(d, jk)].append(i)
+    for _ in range(3):
+        for i, (d, a) in enumerate(zip(positions.decree_id, atasan)):
+            if units[i] is None and a:
+                cands = sorted({units[j] for j in by_key.get((d, a), []) if units[j]})
+                if len(cands) == 1:
+                    units[i] = cands[0]
+    for i, r in enumerate(positions.itertuples()):
+        if units[i] is None:
+            units[i] = jabatan_form(agency.get(r.decree_id) or "") or "TIDAK DIKETAHUI"
+            warnings.append(f"{source.get(r.decree_id) or r.decree_id} position {r.position_no} "
+                            f"({r.jabatan}): unit not readable, set to the agency")
+    positions["unit"] = _object(units)
+    positions["atasan_key"] = _object(atasan)
+
+    # position_key: decree + title + unit; blocks repeating the same title in the same unit get
+    # their order within that group appended so that every block keeps its own key
+    seen: Counter = Counter()
+    pkeys = []
+    for d, jk, u in zip(positions.decree_id, jkeys, units):
+        base = f"{d}|{jk}|{u}"
+        seen[base] += 1
+        pkeys.append(text_key(base if seen[base] == 1 else f"{base}|{seen[base]}"))
+    positions["position_key"] = pkeys
+
+    # sasaran and indikator catalogues
+    keyed = {}
+    for kind, col in (("sasaran", "sasaran"), ("indikator", "indikator")):
+        texts = [(_str(t) or "") for t in indicators[col]]
+        forms = [match_form(t) for t in texts]
+        printed: dict[str, Counter] = defaultdict(Counter)
+        for f, t in zip(forms, texts):
+            printed[f][clean_text(t)] += 1
+        cl = cluster(kind, Counter(forms), printed, aliases)
+        warnings += cl.warnings
+        keyed[kind] = (cl, forms)
+        for fa, fb, d in cl.review:
+            for i in [i for i, f in enumerate(forms) if f == fb]:
+                r = indicators.iloc[i]
+                pr = pos_where[(r.decree_id, r.position_no)]
+                review_rows.append(dict(kind=kind, text_a=cl.display[cl.rep[fa]], text_b=texts[i], score=d.score,
+                                        reason=d.reason, decree_id=r.decree_id, source_file=source.get(r.decree_id),
+                                        page=_int(r.get("page")), position_no=int(r.position_no), jabatan=pr.jabatan))
+        indicators[f"{kind}_key"] = [text_key(cl.rep[f]) for f in forms]
+
+    # penanggung_jawab -> position_key of the same decree
+    pos_by_decree_key: dict[tuple[str, str], list] = defaultdict(list)
+    for r in positions.itertuples():
+        pos_by_decree_key[(r.decree_id, r.jabatan_key)].append(r)
+    pj_keys: list[str | None] = []
+    unresolved: Counter = Counter()
+    for r in indicators.itertuples():
+        pj = (_str(r.penanggung_jawab) or "").strip()
+        key = None
+        if pj:
+            jk = resolve_title(pj, r.decree_id)
+            cands = pos_by_decree_key.get((r.decree_id, jk), [])
+            if len(cands) > 1:
+                carrier = pos_where[(r.decree_id, r.position_no)]
+                cands = [c for c in cands if c.unit == carrier.unit] or cands
+            if len(cands) == 1:
+                key = cands[0].position_key
+            else:
+                unresolved[(r.decree_id, pj, "ambiguous" if cands else "names no position")] += 1
+        pj_keys.append(key)
+    indicators["penanggung_jawab_key"] = _object(pj_keys)
+    for (d, pj, why), n in sorted(unresolved.items()):
+        warnings.append(f"{source.get(d) or d}: penanggung jawab {pj!r} {why} ({n} rows)")
+
+    # typed formula fields
+    jenis, satuan, periode, regulasi = [], [], [], []
+    for r in indicators.itertuples():
+        ind, frm = _str(r.indikator) or "", _str(r.formulasi) or ""
+        j = jenis_formula(ind, frm, _str(r.pembilang))
+        extra = r.extra if isinstance(r.extra, dict) else dict(r.extra or [])
+        jenis.append(j)
+        satuan.append(satuan_of(ind, j, extra))
+        periode.append(periode_of(frm, ind, _str(extra.get("PERIODE"))))
+        regulasi.append(regulasi_of(frm))
+    indicators["jenis_formula"] = jenis
+    indicators["satuan"] = satuan
+    indicators["periode"] = _object(periode)
+    indicators["regulasi"] = _object(regulasi)
+
+    # catalogue: one row per canonical indicator
+    cl, forms = keyed["indikator"]
+    groups: dict[str, list[int]] = defaultdict(list)
+    for i, f in enumerate(forms):
+        groups[cl.rep[f]].append(i)
+    cat_rows = []
+    for r_form, idx in groups.items():
+        sub = indicators.iloc[idx]
+        jc, sc = Counter(sub.jenis_formula), Counter(sub.satuan)
+        cat_rows.append(dict(
+            indikator_key=text_key(r_form), indikator=cl.display[r_form],
+            variants=sorted({_str(t) or "" for t in sub.indikator}),
+            n_positions=int(len(set(zip(sub.decree_id, sub.position_no)))),
+            n_decrees=int(sub.decree_id.nunique()),
+            jenis_formula=min(jc, key=lambda k: (-jc[k], k)), satuan=min(sc, key=lambda k: (-sc[k], k))))
+    catalog = pd.DataFrame(cat_rows, columns=INDICATOR_CATALOG.names)
+    catalog = catalog.sort_values(["indikator", "indikator_key"], kind="stable").reset_index(drop=True)
+
+    review = pd.DataFrame(review_rows, columns=REVIEW_COLUMNS)
+    if len(review):
+        review = review.sort_values(["kind", "text_a", "text_b", "decree_id", "position_no"],
+                                    kind="stable").reset_index(drop=True)
+        review["page"] = _object(_int(p) for p in review["page"])
+        counts = Counter(zip(review.kind, review.text_a, review.text_b))
+        by_kind = Counter(k for k, _a, _b in counts)
+        warnings.append("review: " + ", ".join(f"{n} uncertain {k} pair(s)" for k, n in sorted(by_kind.items()))
+                        + " in interim/review.csv (decide them in reference/aliases.csv)")
+
+    out = dict(tables)
+    out["decrees"] = decrees
+    out["positions"] = positions[POSITIONS.names]
+    out["indicators"] = indicators[INDICATORS.names]
+    out["indicator_catalog"] = catalog
+    return Normalised(out, review, warnings)

@@ -1,0 +1,126 @@
+"""Publish stage: typed Parquet with the contract's schema, swapped into curated/ atomically.
+
+curated/ is a symbolic link to a complete, content-named version directory beside it. A new
+version is written and validated in full, then the link is replaced with one rename(2): a reader,
+or a run killed at any moment, sees either the previous complete set of tables or the new one."""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from .schema import Table
+
+PARQUET_OPTIONS = dict(compression="zstd", use_dictionary=True, write_statistics=True,
+                       data_page_version="2.0", version="2.6")
+
+
+def to_arrow(df: pd.DataFrame, table: Table) -> pa.Table:
+    schema = table.arrow_schema()
+    cols = {}
+    for f in schema:
+        values = df[f.name].tolist() if f.name in df.columns else [None] * len(df)
+        if pa.types.is_map(f.type):
+            values = [sorted((v or {}).items()) for v in values]
+        elif pa.types.is_list(f.type):
+            values = [list(v) if v is not None else None for v in values]
+        elif pa.types.is_string(f.type):
+            values = [None if v is None or (isinstance(v, float) and v != v) else v for v in values]
+        cols[f.name] = pa.array(values, type=f.type)
+    return pa.Table.from_pydict(cols, schema=schema)
+
+
+def write_parquet(df: pd.DataFrame, table: Table, path: Path) -> None:
+    """Write via a temporary file in the same directory and rename, so no half file is ever seen."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    pq.write_table(to_arrow(df, table), tmp, **PARQUET_OPTIONS)
+    with open(tmp, "rb") as f:
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def versions_dir(curated: Path) -> Path:
+    return curated.parent / f".{curated.name}-versions"
+
+
+def stage(tables: dict[str, pd.DataFrame], schemas: dict[str, Table], curated: Path) -> Path:
+    """Write every table into a fresh staging directory beside curated/."""
+    root = versions_dir(curated)
+    root.mkdir(parents=True, exist_ok=True)
+    staging = root / f"staging-{os.getpid()}"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir()
+    for name, df in tables.items():
+        write_parquet(df, schemas[name], staging / f"{name}.parquet")
+    return staging
+
+
+def content_hash(directory: Path) -> str:
+    h = hashlib.sha256()
+    for p in sorted(directory.glob("*.parquet")):
+        h.update(p.name.encode())
+        h.update(hashlib.sha256(p.read_bytes()).digest())
+    return h.hexdigest()[:16]
+
+
+def swap(staging: Path, curated: Path) -> Path:
+    """Make curated/ point at the staged tables in one atomic rename; returns the version dir."""
+    root = versions_dir(curated)
+    final = root / content_hash(staging)
+    if final.exists():
+        shutil.rmtree(staging)
+    else:
+        os.rename(staging, final)
+    if curated.exists() and not curated.is_symlink():  # a plain folder from elsewhere: keep it aside
+        os.rename(curated, root / f"previous-{os.getpid()}")
+    link = curated.parent / f".{curated.name}.link-{os.getpid()}"
+    if link.is_symlink() or link.exists():
+        link.unlink()
+    os.symlink(os.path.relpath(final, curated.parent), link)
+    os.replace(link, curated)
+    _fsync_dir(curated.parent)
+    return final
+
+
+def discard(staging: Path) -> None:
+    shutil.rmtree(staging, ignore_errors=True)
+
+
+def clean_versions(curated: Path, keep: int = 2) -> None:
+    """Drop leftovers of killed runs and old versions; the live one and the one before stay."""
+    root = versions_dir(curated)
+    if not root.exists():
+        return
+    live = curated.resolve() if curated.is_symlink() else None
+    for p in root.iterdir():
+        if p.name.startswith(("staging-", "previous-")) and not _alive(p.name.rsplit("-", 1)[-1]):
+            shutil.rmtree(p, ignore_errors=True)
+    versions = sorted((p for p in root.iterdir() if len(p.name) == 16), key=lambda p: p.stat().st_mtime, reverse=True)
+    for p in versions[keep:]:
+        if p.resolve() != live:
+            shutil.rmtree(p, ignore_errors=True)
+    for p in curated.parent.glob(f".{curated.name}.link-*"):
+        p.unlink(missing_ok=True)
+
+
+def _alive(pid: str) -> bool:
+    try:
+        os.kill(int(pid), 0)
+    except (ValueError, ProcessLookupError):
+        return False
+    except PermissionError:
+        return True
+    return int(pid) != os.getpid()
+
+
+def _fsync_dir(d: Path) -> None:
+    fd = os.open(d, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

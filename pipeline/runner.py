@@ -1,0 +1,174 @@
+"""The run: raw/ -> parse (cached by content hash) -> tables -> curated/, with a summary.
+
+File I/O lives here and in publish; the stages themselves are functions over records/frames."""
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from . import geometry, parse, reader, text
+from .guard import Failure, parse_guarded, sniff
+from .progress import progress
+from .publish import clean_versions, discard, stage, swap
+from .schema import CURATED_TABLES
+from .settings import Settings
+from .tables import build_tables
+
+CODE_FILES = (parse, geometry, reader, text)
+
+
+def code_version() -> str:
+    """Parse results are cached under the hash of the code that produced them."""
+    h = hashlib.sha256(parse.PARSER_VERSION.encode())
+    for mod in CODE_FILES:
+        h.update(Path(mod.__file__).read_bytes())
+    return h.hexdigest()[:12]
+
+
+@dataclass
+class Source:
+    path: Path
+    sha256: str
+    names: list[str]
+
+
+@dataclass
+class RunResult:
+    files: int = 0
+    pages: int = 0
+    positions: int = 0
+    indicators: int = 0
+    parsed: int = 0  # parsed now (not from the cache)
+    cached: int = 0
+    warnings: list[dict] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+    records: list[dict] = field(default_factory=list)
+    published: bool = False
+    seconds: float = 0.0
+    critical: list[str] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.failures or self.critical else 0
+
+
+def discover(settings: Settings, result: RunResult) -> list[Source]:
+    """Every *.pdf in raw/ once per content; odd names are fine, links out of raw/ are refused."""
+    raw = settings.raw.resolve()
+    by_hash: dict[str, Source] = {}
+    for p in sorted(settings.raw.iterdir(), key=lambda p: p.name):
+        if p.name.startswith(".") or not p.name.lower().endswith(".pdf"):
+            continue
+        if p.is_symlink() and raw not in p.resolve().parents:
+            result.failures.append(Failure(p.name, "", "discover", None, "symlink pointing outside raw/: refused"))
+            continue
+        if not p.is_file():
+            continue
+        data = p.read_bytes()
+        digest = hashlib.sha256(data).hexdigest()
+        reason = sniff(p, data[:2048], len(data), settings.max_file_mb)
+        if reason:
+            result.failures.append(Failure(p.name, digest, "sniff", None, reason))
+            continue
+        if digest in by_hash:
+            by_hash[digest].names.append(p.name)
+            result.warnings.append({"file": p.name, "page": None, "position_no": None,
+                                    "message": f"same bytes as {by_hash[digest].names[0]}: read once"})
+            continue
+        by_hash[digest] = Source(p, digest, [p.name])
+    return sorted(by_hash.values(), key=lambda s: s.names[0])
+
+
+def parse_all(sources: list[Source], settings: Settings, result: RunResult) -> None:
+    """Parse what the cache does not have yet, in parallel, each PDF guarded."""
+    cache = settings.parsed_dir
+    cache.mkdir(parents=True, exist_ok=True)
+    version = code_version()
+    todo = []
+    for src in sources:
+        out = cache / f"{src.sha256[:16]}-{version}.json"
+        if not out.exists():
+            todo.append((src.path, out.with_suffix(".result")))
+    result.cached = len(sources) - len(todo)
+    result.parsed = len(todo)
+    with progress("parse", len(todo)) as tick:
+        payloads = parse_guarded(todo, settings.n_workers, settings.time_limit, settings.memory_limit_mb,
+                                 settings.max_pages, on_done=lambda _: tick())
+    for pdf, out in todo:
+        final = out.with_suffix(".json")
+        tmp = final.with_suffix(".tmp")
+        tmp.write_text(json.dumps(payloads[pdf], ensure_ascii=False, sort_keys=True), encoding="utf-8")
+        os.replace(tmp, final)
+    for src in sources:
+        payload = json.loads((cache / f"{src.sha256[:16]}-{version}.json").read_text(encoding="utf-8"))
+        if not payload["ok"]:
+            result.failures.append(Failure(src.names[0], src.sha256, "parse", payload["page"], payload["reason"],
+                                           payload["detail"]))
+            continue
+        rec = payload["result"]
+        rec["source_file"] = src.names[0]
+        rec["source_files"] = src.names
+        result.records.append(rec)
+        for w in rec["warnings"]:
+            result.warnings.append({"file": src.names[0], **w})
+
+
+def run(settings: Settings) -> RunResult:
+    started = time.monotonic()
+    result = RunResult()
+    clean_versions(settings.curated)
+    sources = discover(settings, result)
+    result.files = len(sources) + len({f.file for f in result.failures})
+    parse_all(sources, settings, result)
+    for rec in result.records:
+        result.pages += rec["n_pages"]
+        result.positions += len(rec["positions"])
+        result.indicators += sum(len(p["indicators"]) for p in rec["positions"])
+    tables = build_tables(result.records)
+    staging = stage(tables, CURATED_TABLES, settings.curated)
+    if result.critical:
+        discard(staging)
+    else:
+        swap(staging, settings.curated)
+        result.published = True
+    result.seconds = time.monotonic() - started
+    write_reports(result, settings)
+    return result
+
+
+def write_reports(result: RunResult, settings: Settings) -> None:
+    settings.reports.mkdir(parents=True, exist_ok=True)
+    with open(settings.reports / "failures.csv", "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["file", "sha256", "stage", "page", "reason", "detail"])
+        for x in result.failures:
+            w.writerow([x.file, x.sha256, x.stage, x.page or "", x.reason, x.detail])
+    summary = {k: getattr(result, k) for k in ("files", "pages", "positions", "indicators", "parsed", "cached",
+                                                 "published", "critical")}
+    summary["warnings"] = result.warnings
+    summary["failures"] = [asdict(x) for x in result.failures]
+    summary["seconds"] = round(result.seconds, 2)
+    (settings.reports / "run.json").write_text(json.dumps(summary, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+def summary_lines(result: RunResult) -> list[str]:
+    lines = [f"files {result.files}, pages {result.pages}, positions {result.positions}, "
+             f"indicators {result.indicators}, warnings {len(result.warnings)}, "
+             f"errors {len(result.failures) + len(result.critical)}, seconds {result.seconds:.1f} "
+             f"(parsed {result.parsed}, from cache {result.cached})"]
+    for w in result.warnings[:20]:
+        where = ", ".join(x for x in (w.get("file"), f"p.{w['page']}" if w.get("page") else None,
+                                      f"position {w['position_no']}" if w.get("position_no") else None) if x)
+        lines.append(f"WARNING {where}: {w['message']}")
+    for x in result.failures:
+        page = f", p.{x.page}" if x.page else ""
+        lines.append(f"ERROR {x.file}{page}: {x.reason}")
+    lines += [f"CRITICAL {c}" for c in result.critical]
+    if result.failures:
+        lines.append(f"{len(result.failures)} file(s) failed; see reports/failures.csv")
+    return lines

@@ -1,0 +1,30 @@
+"""All run options in one place; the CLI and the Makefile fill it, stages only read it."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Settings:
+    raw: Path = Path("raw")
+    interim: Path = Path("interim")
+    curated: Path = Path("curated")
+    reports: Path = Path("reports")
+    reference: Path = Path("reference")
+    expectations: Path = Path("expectations")
+    workers: int = 0  # 0: one per core
+    strict: bool = False
+    time_limit: float = 300.0  # seconds per PDF
+    memory_limit_mb: int = 2048  # address space per parsing process
+    max_pages: int = 2000
+    max_file_mb: int = 200
+
+    @property
+    def n_workers(self) -> int:
+        return self.workers or max(1, os.cpu_count() or 1)
+
+    @property
+    def parsed_dir(self) -> Path:
+        return self.interim / "parsed"

@@ -1,0 +1,635 @@
+"""Validate stage: nothing reaches curated/ unless it passes the expectation suites.
+
+The suites in expectations/*.json are generated from pipeline.schema (columns, types,
+nullability, keys) plus the semantic rules below, so the contract is typed once; the files
+are committed so a rule change shows up in review. Rules that span tables (contiguous
+numbering, a position without indicators, page <= n_pages, penanggung_jawab resolving) are
+kept as ordinary Great Expectations expectations on helper columns (prefixed "_") that this
+module joins onto each table before validating, so every rule appears in Data Docs with its
+severity and meaning.
+
+    python -m pipeline.validate --write-suites          # regenerate expectations/*.json
+    python -m pipeline.validate [CURATED_DIR] [--strict] # validate *.parquet, exit 1 on failure
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+
+from pipeline.schema import CONTRACT_VERSION, CURATED_TABLES, F64, I32, LIST_STR, MAP_STR, STR, Table
+
+ROOT = Path(__file__).resolve().parent.parent
+SUITES_DIR = ROOT / "expectations"
+REPORT_DIR = ROOT / "reports" / "validation"
+
+CRITICAL = "critical"
+WARNING = "warning"
+JENIS_FORMULA = ("persentase", "jumlah", "rata_rata", "indeks", "nilai")
+# "188/15/416-113/2025", "188.45/ /KPTS/416-012/2024" (slot left blank for the hand-written
+# number), "800/123/KPTS/2024"; or "12 TAHUN 2024". Ends with a year either way.
+NOMOR_REGEX = r"^(?:[0-9A-Za-z][0-9A-Za-z.\-]*(?: ?/ ?[0-9A-Za-z.\-]*)*/ ?(?:19|20)\d\d|\d+[A-Za-z]? TAHUN (?:19|20)\d\d)$"
+TAHUN_REGEX = r"(?:19|20)\d\d"
+NOT_BLANK_REGEX = r"\S"
+PERCENT_REGEX = r"(?i)[x×*]\s*100\s*%"
+DECREE_ID_REGEX = r"^[0-9a-f]{16}$"
+MAX_ROWS = 5  # offending rows listed per failed expectation
+
+# Helper columns this module adds before validation (see _prepare); the suites list them so the
+# column-set check stays exact.
+HELPERS: dict[str, tuple[str, ...]] = {
+    "decrees": ("_n_positions",),
+    "positions": ("_n_pages", "_expected_position_no", "_n_indicators"),
+    "indicators": ("_n_pages", "_position_exists", "_page_in_position_pages", "_expected_indicator_no",
+                   "_fraction_parts", "_persentase_has_base", "_penanggung_jawab_resolves", "_in_catalog"),
+}
+# Required text: must be non-blank. penanggung_jawab is a warning because decrees do leave that
+# cell empty (the sample, position 16 indicator 1); the other cells carry the indicator itself.
+REQUIRED_TEXT: dict[str, dict[str, str]] = {
+    "decrees": {"source_file": CRITICAL},
+    "positions": {"jabatan": CRITICAL},
+    "indicators": {"sasaran": CRITICAL, "indikator": CRITICAL, "formulasi": CRITICAL, "sumber_data": CRITICAL,
+                   "penanggung_jawab": WARNING},
+    "indicator_catalog": {"indikator": CRITICAL},
+}
+
+
+# --- suites ---------------------------------------------------------------------------------
+
+def _expect(kind: str, severity: str, check: str, meaning: str, show: tuple[str, ...] = (), **kwargs) -> dict:
+    meta = {"severity": severity, "check": check, "meaning": meaning}
+    if show:
+        meta["show"] = list(show)
+    # notes repeat the meta because Data Docs render notes, not meta
+    return {"type": kind, "kwargs": kwargs, "meta": meta, "notes": f"{severity.upper()}: {meaning}"}
+
+
+def _type_expectation(table: Table, col) -> dict | None:
+    """Pandas-side type check for an arrow type; None where GE has no way to say it."""
+    what = f"{col.name} is {col.type} ({col.en})"
+    if col.type == STR:
+        # expect_column_values_to_be_in_type_list(["str"]) fails on pandas 3's str dtype
+        # (it compares the dtype object with the class str); _of_type compares dtype.type.
+        return _expect("expect_column_values_to_be_of_type", CRITICAL, "type", what, column=col.name, type_="str")
+    if col.type == I32:
+        # int64 is accepted: publish casts to int32 and would fail loudly on overflow.
+        return _expect("expect_column_values_to_be_in_type_list", CRITICAL, "type", what, column=col.name,
+                       type_list=["int32", "int64", "Int32Dtype", "Int64Dtype"])
+    if col.type == F64:
+        return _expect("expect_column_values_to_be_in_type_list", CRITICAL, "type", what, column=col.name,
+                       type_list=["float64", "float32"])
+    if col.type == LIST_STR:
+        return _expect("expect_column_values_to_be_of_type", CRITICAL, "type", what, column=col.name, type_="list")
+    if col.type == MAP_STR:
+        return _expect("expect_column_values_to_be_of_type", CRITICAL, "type", what, column=col.name, type_="dict")
+    return None
+
+
+def _contract_expectations(table: Table) -> list[dict]:
+    """Columns, types, nullability and keys, straight from pipeline.schema."""
+    helpers = HELPERS.get(table.name, ())
+    out = [_expect("expect_table_columns_to_match_set", CRITICAL, "columns match contract",
+                   f"{table.name} has exactly the contract-v{CONTRACT_VERSION} columns"
+                   + (f" (plus this stage's helper columns {', '.join(helpers)})" if helpers else ""),
+                   column_set=[*table.names, *helpers], exact_match=True)]
+    for col in table.columns:
+        if (e := _type_expectation(table, col)) is not None:
+            out.append(e)
+    for col in table.columns:
+        if not col.nullable:
+            out.append(_expect("expect_column_values_to_not_be_null", CRITICAL, "not null",
+                               f"{col.name} is always filled ({col.en})", column=col.name))
+    keys = list(table.keys)
+    if len(keys) == 1:
+        out.append(_expect("expect_column_values_to_be_unique", CRITICAL, "unique",
+                           f"{keys[0]} identifies one row of {table.name}", column=keys[0]))
+    else:
+        out.append(_expect("expect_compound_columns_to_be_unique", CRITICAL, "unique",
+                           f"({', '.join(keys)}) identifies one row of {table.name}", column_list=keys))
+    for name, severity in REQUIRED_TEXT.get(table.name, {}).items():
+        out.append(_expect("expect_column_values_to_match_regex", severity, "not empty",
+                           f"{name} is not blank ({table.column(name).en})", column=name, regex=NOT_BLANK_REGEX))
+    return out
+
+
+def _semantic_expectations(name: str) -> list[dict]:
+    """The rules of issue 4 that are not plain column facts."""
+    e = _expect
+    if name == "decrees":
+        return [
+            e("expect_column_values_to_match_regex", CRITICAL, "decree_id shape",
+              "decree_id is the first 16 hex characters of the PDF's SHA-256", column="decree_id",
+              regex=DECREE_ID_REGEX),
+            e("expect_column_values_to_be_unique", CRITICAL, "unique",
+              "one decree per source file", column="source_file"),
+            e("expect_column_values_to_be_between", CRITICAL, "n_pages >= 1",
+              "the PDF has at least one page", column="n_pages", min_value=1),
+            e("expect_column_values_to_match_regex", WARNING, "nomor shape",
+              "nomor looks like a decree number, e.g. 188/15/416-113/2025 (ends with a year)",
+              column="nomor", regex=NOMOR_REGEX),
+            e("expect_column_values_to_match_regex", WARNING, "tanggal has a year",
+              "tanggal includes a year, e.g. JANUARI 2025", column="tanggal", regex=TAHUN_REGEX),
+            e("expect_column_values_to_be_between", CRITICAL, "has positions",
+              "the decree has at least one position block (none means the parser found no table)",
+              show=("nomor",), column="_n_positions", min_value=1),
+        ]
+    if name == "positions":
+        return [
+            e("expect_column_pair_values_to_be_equal", CRITICAL, "contiguous from 1",
+              "position_no runs 1, 2, 3 ... within a decree, without gaps or repeats",
+              column_A="position_no", column_B="_expected_position_no"),
+            e("expect_column_values_to_be_between", CRITICAL, "has indicators",
+              "every position has at least one indicator", column="_n_indicators", min_value=1),
+            e("expect_column_values_to_be_between", CRITICAL, "page_first >= 1",
+              "page_first is a 1-based page number", column="page_first", min_value=1),
+            e("expect_column_pair_values_a_to_be_greater_than_b", CRITICAL, "page_first <= page_last",
+              "a position block does not end before it starts",
+              column_A="page_last", column_B="page_first", or_equal=True),
+            e("expect_column_pair_values_a_to_be_greater_than_b", CRITICAL, "page_last <= n_pages",
+              "a position block lies within the decree's pages (n_pages from decrees; missing = unknown decree_id)",
+              column_A="_n_pages", column_B="page_last", or_equal=True),
+            e("expect_column_values_to_be_unique", WARNING, "unique",
+              "position_key names one position of the decree, so penanggung_jawab_key is unambiguous",
+              show=("jabatan_key", "unit"), column="position_key"),
+        ]
+    if name == "indicators":
+        return [
+            e("expect_column_values_to_be_in_set", CRITICAL, "position exists",
+              "every indicator belongs to a row of positions (same decree_id, position_no)",
+              column="_position_exists", value_set=[True]),
+            e("expect_column_pair_values_to_be_equal", CRITICAL, "contiguous from 1",
+              "indicator_no runs 1, 2, 3 ... within a position, without gaps or repeats",
+              column_A="indicator_no", column_B="_expected_indicator_no"),
+            e("expect_column_values_to_be_between", CRITICAL, "sasaran_no >= 1",
+              "sasaran_no is 1-based", column="sasaran_no", min_value=1),
+            e("expect_column_values_to_be_between", CRITICAL, "page >= 1",
+              "page is a 1-based page number", column="page", min_value=1),
+            e("expect_column_pair_values_a_to_be_greater_than_b", CRITICAL, "page <= n_pages",
+              "an indicator's page lies within the decree's n_pages (missing = unknown decree_id)",
+              column_A="_n_pages", column_B="page", or_equal=True),
+            e("expect_column_values_to_be_in_set", WARNING, "page within position",
+              "an indicator starts on a page of its position block (page_first..page_last)",
+              show=("page",), column="_page_in_position_pages", value_set=[True]),
+            e("expect_column_values_to_be_in_set", CRITICAL, "fraction complete",
+              "pembilang and penyebut are both set or both empty: half a fraction means a cell was split wrongly",
+              show=("pembilang", "penyebut", "formulasi"), column="_fraction_parts", value_set=["none", "both"]),
+            e("expect_column_values_to_be_in_set", CRITICAL, "jenis_formula in set",
+              f"jenis_formula is one of {', '.join(JENIS_FORMULA)}", column="jenis_formula",
+              value_set=list(JENIS_FORMULA)),
+            e("expect_column_values_to_be_in_set", WARNING, "persentase has a base",
+              "a persentase formula has a penyebut or says 'x 100%'",
+              show=("jenis_formula", "formulasi", "penyebut"), column="_persentase_has_base", value_set=[True]),
+            e("expect_column_values_to_be_in_set", WARNING, "penanggung_jawab resolves",
+              "penanggung_jawab resolves (penanggung_jawab_key) to a position of the same decree",
+              show=("penanggung_jawab", "penanggung_jawab_key"), column="_penanggung_jawab_resolves",
+              value_set=[True]),
+            e("expect_column_values_to_be_in_set", CRITICAL, "in catalog",
+              "indikator_key is listed in indicator_catalog", show=("indikator_key", "indikator"),
+              column="_in_catalog", value_set=[True]),
+        ]
+    if name == "indicator_catalog":
+        return [
+            e("expect_column_values_to_be_between", CRITICAL, "n_positions >= 1",
+              "a catalogue entry is carried by at least one position", column="n_positions", min_value=1),
+            e("expect_column_values_to_be_between", CRITICAL, "n_decrees >= 1",
+              "a catalogue entry is carried by at least one decree", column="n_decrees", min_value=1),
+            e("expect_column_values_to_be_in_set", CRITICAL, "jenis_formula in set",
+              f"jenis_formula is one of {', '.join(JENIS_FORMULA)}", column="jenis_formula",
+              value_set=list(JENIS_FORMULA)),
+        ]
+    return []
+
+
+def build_suites() -> dict[str, dict]:
+    """Suite JSON per curated table, in the layout a file-backed GX 1.x context stores."""
+    suites = {}
+    for name, table in CURATED_TABLES.items():
+        suites[name] = {
+            "name": name,
+            "expectations": _contract_expectations(table) + _semantic_expectations(name),
+            "meta": {"contract_version": CONTRACT_VERSION, "table": name,
+                     "generated_by": "python -m pipeline.validate --write-suites",
+                     "description": table.en},
+            "notes": None,
+        }
+    return suites
+
+
+def suite_text(suite: dict) -> str:
+    return json.dumps(suite, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+
+
+def write_suites(suites_dir: Path = SUITES_DIR) -> list[Path]:
+    suites_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, suite in build_suites().items():
+        path = suites_dir / f"{name}.json"
+        path.write_text(suite_text(suite), encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def load_suites(suites_dir: Path) -> dict[str, dict]:
+    return {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted(Path(suites_dir).glob("*.json"))}
+
+
+# --- helper columns ----------------------------------------------------------------------------
+
+def _is_set(s: pd.Series) -> pd.Series:
+    return s.notna() & (s.astype("string").str.strip().fillna("") != "")
+
+
+def _plain(v):
+    """Arrow round-trips give ndarray for lists and [(k, v)] for maps; GE checks Python types."""
+    if hasattr(v, "tolist") and not isinstance(v, (str, bytes)):
+        v = v.tolist()
+    return v
+
+
+def _to_map(v):
+    v = _plain(v)
+    if isinstance(v, list) and all(isinstance(x, (tuple, list)) and len(x) == 2 for x in v):
+        return {k: x for k, x in v}
+    return v
+
+
+def _restore_representation(name: str, df: pd.DataFrame) -> pd.DataFrame:
+    table = CURATED_TABLES.get(name)
+    if table is None:
+        return df
+    for col in table.columns:
+        if col.name in df.columns and col.type == LIST_STR:
+            df[col.name] = df[col.name].map(_plain)
+        elif col.name in df.columns and col.type == MAP_STR:
+            df[col.name] = df[col.name].map(_to_map)
+    return df
+
+
+def _has(df: pd.DataFrame | None, *cols: str) -> bool:
+    return df is not None and all(c in df.columns for c in cols)
+
+
+def _lookup(df: pd.DataFrame, keys: list[str], other: pd.DataFrame | None, value: str) -> pd.Series:
+    """other[value] for each row of df matched on keys (first match), NA where absent."""
+    if not _has(df, *keys) or not _has(other, *keys, value):
+        return pd.Series([None] * len(df), index=df.index, dtype=object)
+    right = other[[*keys, value]].drop_duplicates(keys)
+    merged = df[keys].merge(right, on=keys, how="left")
+    return pd.Series(merged[value].to_numpy(), index=df.index)
+
+
+def _expected_seq(df: pd.DataFrame, group: list[str], col: str) -> pd.Series:
+    if not _has(df, *group, col):
+        return pd.Series([None] * len(df), index=df.index, dtype=object)
+    order = df.sort_values([*group, col], kind="stable")
+    return order.groupby(group, sort=False).cumcount().add(1).reindex(df.index)
+
+
+def _prepare(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """Copies of the tables with the helper columns the cross-table rules are written on."""
+    t = {n: _restore_representation(n, df.reset_index(drop=True).copy()) for n, df in tables.items()}
+    dec, pos, ind, cat = (t.get(n) for n in ("decrees", "positions", "indicators", "indicator_catalog"))
+    dk, pk = ["decree_id"], ["decree_id", "position_no"]
+
+    if dec is not None:
+        counts = pos.groupby("decree_id").size().rename("_n") if _has(pos, "decree_id") else None
+        dec["_n_positions"] = (dec["decree_id"].map(counts).fillna(0).astype("int64")
+                               if counts is not None and "decree_id" in dec else None)
+    if pos is not None:
+        pos["_n_pages"] = _lookup(pos, dk, dec, "n_pages")
+        pos["_expected_position_no"] = _expected_seq(pos, dk, "position_no")
+        if _has(pos, *pk) and _has(ind, *pk):
+            n = ind.groupby(pk).size().rename("_n").reset_index()
+            pos["_n_indicators"] = pos[pk].merge(n, on=pk, how="left")["_n"].fillna(0).astype("int64").to_numpy()
+        else:
+            pos["_n_indicators"] = None
+    if ind is not None:
+        ind["_n_pages"] = _lookup(ind, dk, dec, "n_pages")
+        if _has(ind, *pk) and _has(pos, *pk):
+            keys = pd.MultiIndex.from_frame(pos[pk])
+            ind["_position_exists"] = pd.MultiIndex.from_frame(ind[pk]).isin(keys)
+        else:
+            ind["_position_exists"] = None
+        first, last = _lookup(ind, pk, pos, "page_first"), _lookup(ind, pk, pos, "page_last")
+        if "page" in ind:
+            ok = (ind["page"] >= first) & (ind["page"] <= last)
+            ind["_page_in_position_pages"] = ok.where(first.notna() & last.notna() & ind["page"].notna(), None)
+        else:
+            ind["_page_in_position_pages"] = None
+        ind["_expected_indicator_no"] = _expected_seq(ind, pk, "indicator_no")
+        if _has(ind, "pembilang", "penyebut"):
+            a, b = _is_set(ind["pembilang"]), _is_set(ind["penyebut"])
+            parts = pd.Series("none", index=ind.index, dtype=object)
+            parts[a & b], parts[a & ~b], parts[~a & b] = "both", "pembilang only", "penyebut only"
+            ind["_fraction_parts"] = parts
+        else:
+            ind["_fraction_parts"] = None
+        if _has(ind, "jenis_formula", "formulasi", "penyebut"):
+            percent = ind["formulasi"].astype("string").str.contains(PERCENT_REGEX, regex=True).fillna(False)
+            base = _is_set(ind["penyebut"]) | percent
+            ind["_persentase_has_base"] = (ind["jenis_formula"] != "persentase") | base
+        else:
+            ind["_persentase_has_base"] = None
+        if _has(ind, "decree_id", "penanggung_jawab_key") and _has(pos, "decree_id", "position_key"):
+            known = pd.MultiIndex.from_frame(pos[["decree_id", "position_key"]])
+            probe = pd.MultiIndex.from_frame(ind[["decree_id", "penanggung_jawab_key"]])
+            ind["_penanggung_jawab_resolves"] = probe.isin(known) & ind["penanggung_jawab_key"].notna()
+        else:
+            ind["_penanggung_jawab_resolves"] = None
+        if _has(ind, "indikator_key") and _has(cat, "indikator_key"):
+            ind["_in_catalog"] = ind["indikator_key"].isin(set(cat["indikator_key"].dropna()))
+        else:
+            ind["_in_catalog"] = None
+    for name, df in t.items():  # all-None helpers become object columns GE skips as null
+        for h in HELPERS.get(name, ()):
+            if h in df and df[h].isna().all():
+                df[h] = pd.Series([None] * len(df), index=df.index, dtype=object)
+    return t
+
+
+def _context_frame(name: str, t: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Where each row comes from: source_file, page, position_no, jabatan, indicator_no."""
+    df = t[name]
+    out = pd.DataFrame(index=df.index)
+    out["source_file"] = (_lookup(df, ["decree_id"], t.get("decrees"), "source_file")
+                          if name != "decrees" else df.get("source_file"))
+    page = "page" if "page" in df else "page_first" if "page_first" in df else None
+    out["page"] = df[page] if page else None
+    out["position_no"] = df["position_no"] if "position_no" in df else None
+    out["jabatan"] = (df["jabatan"] if "jabatan" in df
+                      else _lookup(df, ["decree_id", "position_no"], t.get("positions"), "jabatan"))
+    out["indicator_no"] = df["indicator_no"] if "indicator_no" in df else None
+    return out
+
+
+# --- running ---------------------------------------------------------------------------------
+
+@dataclass
+class Failure:
+    table: str
+    expectation: str
+    columns: list[str]
+    severity: str
+    check: str
+    meaning: str
+    unexpected_count: int | None = None
+    observed: Any = None
+    rows: list[dict] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def title(self) -> str:
+        col = next((c for c in self.columns if not c.startswith("_")), None)
+        return f"{self.table}.{col} {self.check}" if col else f"{self.table} {self.check}"
+
+    def lines(self) -> list[str]:
+        head = f"{self.severity.upper()} {self.title}"
+        if self.error:
+            return [f"{head}: not evaluated: {self.error}"]
+        if not self.rows:
+            return [f"{head}: {', '.join(self.files) or '?'}: observed {_short(self.observed)}"]
+        out = [f"{head}: {_where(r)}: {', '.join(f'{k}={_short(v)}' for k, v in r['values'].items())}"
+               for r in self.rows]
+        if self.unexpected_count and self.unexpected_count > len(self.rows):
+            out.append(f"{head}: ... {self.unexpected_count - len(self.rows)} more")
+        return out
+
+
+def _where(r: dict) -> str:
+    parts = [r.get("source_file") or "?"]
+    if r.get("page") is not None:
+        parts.append(f"p.{r['page']}")
+    if r.get("position_no") is not None:
+        parts.append(f"position {r['position_no']}" + (f" ({r['jabatan']})" if r.get("jabatan") else ""))
+    if r.get("indicator_no") is not None:
+        parts.append(f"indicator {r['indicator_no']}")
+    return " ".join(parts)
+
+
+def _short(v, n: int = 80) -> str:
+    s = repr(v)
+    return s if len(s) <= n else s[: n - 3] + "..."
+
+
+def _json_safe(v):
+    v = _plain(v)
+    if isinstance(v, dict):
+        return {str(k): _json_safe(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_json_safe(x) for x in v]
+    if isinstance(v, float) and math.isnan(v):
+        return None
+    if v is pd.NA or v is pd.NaT:
+        return None
+    if hasattr(v, "item"):  # numpy scalar
+        return v.item()
+    return v
+
+
+@dataclass
+class ValidationReport:
+    critical: list[Failure] = field(default_factory=list)
+    warnings: list[Failure] = field(default_factory=list)
+    not_evaluated: list[Failure] = field(default_factory=list)
+    tables: dict[str, dict] = field(default_factory=dict)
+    seconds: float = 0.0
+    docs_index: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.critical
+
+    def exit_code(self, strict: bool = False) -> int:
+        return 1 if self.critical or (strict and self.warnings) else 0
+
+    def lines(self) -> list[str]:
+        out = []
+        for f in [*self.critical, *self.warnings, *self.not_evaluated]:
+            out.extend(f.lines())
+        n = sum(t["expectations"] for t in self.tables.values())
+        out.append(f"validation: {n} expectations on {len(self.tables)} tables, {len(self.critical)} critical, "
+                   f"{len(self.warnings)} warnings, {len(self.not_evaluated)} not evaluated, {self.seconds:.2f}s"
+                   + (f"; Data Docs {self.docs_index}" if self.docs_index else ""))
+        return out
+
+    def to_dict(self) -> dict:
+        return {"ok": self.ok, "contract_version": CONTRACT_VERSION, "seconds": round(self.seconds, 3),
+                "tables": self.tables, "docs_index": self.docs_index,
+                "critical": [asdict(f) for f in self.critical], "warnings": [asdict(f) for f in self.warnings],
+                "not_evaluated": [asdict(f) for f in self.not_evaluated]}
+
+
+_GX = None
+
+
+def _gx():
+    """Import GX once, quietly: the import alone costs ~2 s, so stages that don't validate skip it."""
+    global _GX
+    if _GX is None:
+        os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+        import great_expectations as gx
+        _GX = gx
+    return _GX
+
+
+def _context(report_dir: Path | None):
+    """A fresh ephemeral context per run (~30 ms): its result store then holds only this run, so the
+    Data Docs index lists exactly what was validated now."""
+    gx = _gx()
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    ctx = gx.get_context(mode="ephemeral")
+    ctx.variables.progress_bars = ProgressBarsConfig(globally=False)
+    if report_dir is not None:
+        ctx.add_data_docs_site(site_name="iki", site_config={
+            "class_name": "SiteBuilder",
+            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(report_dir)},
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        })
+    return ctx
+
+
+def _suite_object(gx, spec: dict):
+    from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
+
+    return gx.ExpectationSuite(
+        name=spec["name"], meta=spec.get("meta") or {},
+        expectations=[ExpectationConfiguration(type=e["type"], kwargs=e["kwargs"], meta=e.get("meta"),
+                                              notes=e.get("notes")).to_domain_obj()
+                      for e in spec["expectations"]])
+
+
+def _columns_of(kwargs: dict) -> list[str]:
+    cols = [kwargs[k] for k in ("column", "column_A", "column_B") if k in kwargs]
+    return cols + list(kwargs.get("column_list") or [])
+
+
+def _failure(table: str, res, frame: pd.DataFrame, where: pd.DataFrame) -> Failure:
+    cfg = res.expectation_config
+    meta = cfg.meta or {}
+    kwargs = cfg.kwargs
+    cols = _columns_of(kwargs)
+    r = res.result or {}
+    f = Failure(table=table, expectation=cfg.type, columns=cols, severity=meta.get("severity", CRITICAL),
+                check=meta.get("check", cfg.type), meaning=meta.get("meaning", ""),
+                unexpected_count=r.get("unexpected_count"), observed=_json_safe(r.get("observed_value")),
+                files=sorted({str(s) for s in where["source_file"].dropna()}) if len(where) else [])
+    if res.exception_info and res.exception_info.get("raised_exception"):
+        f.error = (res.exception_info.get("exception_message") or "").strip().splitlines()[0][:200]
+        return f
+    if cfg.type == "expect_table_columns_to_match_set":
+        have, want = set(frame.columns), set(kwargs["column_set"])
+        f.observed = {"missing": sorted(want - have), "unexpected": sorted(have - want)}
+    shown = [c for c in [*cols, *meta.get("show", [])] if c in frame.columns]
+    shown = list(dict.fromkeys(shown))
+    seen = []
+    for idx in r.get("partial_unexpected_index_list") or []:
+        if isinstance(idx, dict):  # when unexpected_index_column_names is set
+            continue
+        if idx in seen or idx not in frame.index:
+            continue
+        seen.append(idx)
+        if len(seen) > MAX_ROWS:
+            break
+        row = {k: _json_safe(v) for k, v in where.loc[idx].items()}
+        row["values"] = {c: _json_safe(frame.at[idx, c]) for c in shown}
+        f.rows.append(row)
+    f.rows = f.rows[:MAX_ROWS]
+    return f
+
+
+RESULT_FORMAT = {"result_format": "SUMMARY", "partial_unexpected_count": 20}
+
+
+def validate_tables(tables: dict[str, pd.DataFrame], suites_dir: Path = SUITES_DIR,
+                    report_dir: Path | None = REPORT_DIR) -> ValidationReport:
+    """Run every suite on the tables as they will be published; write Data Docs and summary.json."""
+    t0 = time.perf_counter()
+    gx = _gx()
+    report = ValidationReport()
+    suites = load_suites(suites_dir)
+    if report_dir is not None:
+        report_dir = Path(report_dir)
+        report_dir.mkdir(parents=True, exist_ok=True)
+        for stale in ("validations", "expectations", "static", "index.html"):
+            p = report_dir / stale
+            shutil.rmtree(p) if p.is_dir() else p.unlink(missing_ok=True)
+    for name in CURATED_TABLES:
+        if name not in tables:
+            report.critical.append(Failure(table=name, expectation="table present", columns=[], severity=CRITICAL,
+                                           check="present", meaning=f"{name} is one of the curated tables",
+                                           observed="missing"))
+        if name not in suites:
+            report.critical.append(Failure(table=name, expectation="suite present", columns=[], severity=CRITICAL,
+                                           check="suite present",
+                                           meaning=f"{suites_dir}/{name}.json exists (python -m pipeline.validate "
+                                                   f"--write-suites)", observed="missing"))
+    prepared = _prepare({n: df for n, df in tables.items()})
+    ctx = _context(report_dir)
+    source = ctx.data_sources.add_pandas("iki")
+    for name, spec in suites.items():
+        if name not in prepared:
+            continue
+        frame = prepared[name]
+        where = _context_frame(name, prepared)
+        suite = ctx.suites.add(_suite_object(gx, spec))
+        batch_def = source.add_dataframe_asset(name).add_batch_definition_whole_dataframe("all")
+        vd = ctx.validation_definitions.add(gx.ValidationDefinition(name=name, data=batch_def, suite=suite))
+        result = vd.run(batch_parameters={"dataframe": frame}, result_format=RESULT_FORMAT)
+        missing = set(spec["expectations"][0]["kwargs"].get("column_set", [])) - set(frame.columns)
+        failed = 0
+        for res in result.results:
+            if res.success:
+                continue
+            failed += 1
+            f = _failure(name, res, frame, where)
+            if f.error and set(f.columns) & missing:
+                report.not_evaluated.append(f)
+            elif f.severity == WARNING:
+                report.warnings.append(f)
+            else:
+                report.critical.append(f)
+        report.tables[name] = {"rows": int(len(frame)), "expectations": len(result.results), "failed": failed}
+    if report_dir is not None:
+        ctx.build_data_docs(site_names=["iki"])
+        report.docs_index = str(report_dir / "index.html")
+    report.seconds = time.perf_counter() - t0
+    if report_dir is not None:
+        (report_dir / "summary.json").write_text(
+            json.dumps(report.to_dict(), indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+    return report
+
+
+def read_tables(directory: Path) -> dict[str, pd.DataFrame]:
+    """The curated tables present as <name>.parquet in a directory (staging or curated/)."""
+    return {p.stem: pd.read_parquet(p) for p in sorted(Path(directory).glob("*.parquet"))
+            if p.stem in CURATED_TABLES}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if "--write-suites" in args:
+        for p in write_suites():
+            print(p.relative_to(ROOT))
+        return 0
+    strict = "--strict" in args or os.environ.get("STRICT") == "1"
+    rest = [a for a in args if not a.startswith("--")]
+    directory = Path(rest[0]) if rest else ROOT / "curated"
+    report = validate_tables(read_tables(directory), SUITES_DIR, REPORT_DIR)
+    for line in report.lines():
+        print(line)
+    return report.exit_code(strict)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
