@@ -53,6 +53,8 @@ def sniff(path: Path, head: bytes, size: int, max_mb: int) -> str | None:
 
 def explain(exc: BaseException) -> tuple[str, int | None]:
     """A data officer's sentence for what the PDF library raised."""
+    while type(exc).__name__ == "PdfminerException" and exc.args and isinstance(exc.args[0], BaseException):
+        exc = exc.args[0]  # pdfplumber wraps what pdfminer raised
     name = type(exc).__name__
     if isinstance(exc, ParseError):
         return exc.reason, exc.page

@@ -536,7 +536,9 @@ def parse_pdf(path: Path, max_pages: int = 0) -> dict:
     if not pages:
         raise ParseError("PDF has no pages")
     if not any(pg.words for pg in pages):
-        raise ParseError(f"image-only: no text layer on {len(pages)} pages (scanned?)", page=1)
+        if any(pg.n_images for pg in pages):
+            raise ParseError(f"image-only: no text layer on {len(pages)} pages (a scan? OCR is not supported yet)", page=1)
+        raise ParseError(f"no text on {len(pages)} pages: the pages are blank", page=1)
     result = parse_pages(pages)
     return {"parser_version": PARSER_VERSION, "source_file": path.name, "sha256": digest,
             "decree_id": digest[:16], "n_pages": len(pages), **result}
