@@ -13,18 +13,17 @@ severity and meaning.
 """
 from __future__ import annotations
 
+import argparse
 import json
 import math
 import os
 import shutil
-import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import pyarrow as pa
 
 from pipeline.schema import CONTRACT_VERSION, CURATED_TABLES, F64, I32, LIST_STR, MAP_STR, STR, Table
 
@@ -187,8 +186,8 @@ def _semantic_expectations(name: str) -> list[dict]:
               value_set=list(JENIS_FORMULA)),
             e("expect_column_values_to_be_in_set", WARNING, "persentase has a base",
               "a persentase formula has a penyebut or says 'x 100%'",
-              show=("jenis_formula", "formulasi", "penyebut"), column="_persentase_has_base", value_set=[True]),
-            e("expect_column_values_to_be_in_set", WARNING, "penanggung_jawab resolves",
+              show=("formulasi", "jenis_formula", "penyebut"), column="_persentase_has_base", value_set=[True]),
+            e("expect_column_values_to_be_in_set", WARNING, "resolves to a position",
               "penanggung_jawab resolves (penanggung_jawab_key) to a position of the same decree",
               show=("penanggung_jawab", "penanggung_jawab_key"), column="_penanggung_jawab_resolves",
               value_set=[True]),
@@ -386,11 +385,11 @@ class Failure:
     rows: list[dict] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     error: str | None = None
+    column: str | None = None  # the table column a reader should look at (not a helper column)
 
     @property
     def title(self) -> str:
-        col = next((c for c in self.columns if not c.startswith("_")), None)
-        return f"{self.table}.{col} {self.check}" if col else f"{self.table} {self.check}"
+        return f"{self.table}.{self.column} {self.check}" if self.column else f"{self.table} {self.check}"
 
     def lines(self) -> list[str]:
         head = f"{self.severity.upper()} {self.title}"
@@ -523,9 +522,10 @@ def _failure(table: str, res, frame: pd.DataFrame, where: pd.DataFrame) -> Failu
     f = Failure(table=table, expectation=cfg.type, columns=cols, severity=meta.get("severity", CRITICAL),
                 check=meta.get("check", cfg.type), meaning=meta.get("meaning", ""),
                 unexpected_count=r.get("unexpected_count"), observed=_json_safe(r.get("observed_value")),
-                files=sorted({str(s) for s in where["source_file"].dropna()}) if len(where) else [])
-    if res.exception_info and res.exception_info.get("raised_exception"):
-        f.error = (res.exception_info.get("exception_message") or "").strip().splitlines()[0][:200]
+                files=sorted({str(s) for s in where["source_file"].dropna()}) if len(where) else [],
+                column=next((c for c in [*cols, *meta.get("show", [])] if not c.startswith("_")), None))
+    if (error := _exception(res.exception_info)) is not None:
+        f.error = error
         return f
     if cfg.type == "expect_table_columns_to_match_set":
         have, want = set(frame.columns), set(kwargs["column_set"])
@@ -546,6 +546,18 @@ def _failure(table: str, res, frame: pd.DataFrame, where: pd.DataFrame) -> Failu
         f.rows.append(row)
     f.rows = f.rows[:MAX_ROWS]
     return f
+
+
+def _exception(info) -> str | None:
+    """GX puts an exception either at the top of exception_info or under each failed metric's id."""
+    if not info:
+        return None
+    found = [info] if "raised_exception" in info else [x for x in info.values() if isinstance(x, dict)]
+    for x in found:
+        if x.get("raised_exception"):
+            msg = (x.get("exception_message") or "exception").strip().splitlines()
+            return (msg[0] if msg else "exception")[:200]
+    return None
 
 
 RESULT_FORMAT = {"result_format": "SUMMARY", "partial_unexpected_count": 20}
@@ -617,18 +629,23 @@ def read_tables(directory: Path) -> dict[str, pd.DataFrame]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = list(sys.argv[1:] if argv is None else argv)
-    if "--write-suites" in args:
-        for p in write_suites():
-            print(p.relative_to(ROOT))
+    """Exit 1 on a critical failure, or on a warning when --strict / STRICT=1."""
+    ap = argparse.ArgumentParser(prog="python -m pipeline.validate")
+    ap.add_argument("tables_dir", nargs="?", type=Path, default=ROOT / "curated",
+                    help="directory of <table>.parquet (default curated/)")
+    ap.add_argument("--suites", type=Path, default=SUITES_DIR)
+    ap.add_argument("--report", type=Path, default=REPORT_DIR)
+    ap.add_argument("--strict", action="store_true", default=os.environ.get("STRICT") == "1")
+    ap.add_argument("--write-suites", action="store_true", help="regenerate the suites from pipeline.schema")
+    args = ap.parse_args(argv)
+    if args.write_suites:
+        for p in write_suites(args.suites):
+            print(p)
         return 0
-    strict = "--strict" in args or os.environ.get("STRICT") == "1"
-    rest = [a for a in args if not a.startswith("--")]
-    directory = Path(rest[0]) if rest else ROOT / "curated"
-    report = validate_tables(read_tables(directory), SUITES_DIR, REPORT_DIR)
+    report = validate_tables(read_tables(args.tables_dir), args.suites, args.report)
     for line in report.lines():
         print(line)
-    return report.exit_code(strict)
+    return report.exit_code(args.strict)
 
 
 if __name__ == "__main__":
