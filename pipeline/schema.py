@@ -158,13 +158,15 @@ CURATED_TABLES: dict[str, Table] = {t.name: t for t in (DECREES, POSITIONS, INDI
 SCORES = Table(
     "scores", "Satu baris per jabatan x indikator x periode: target, realisasi, capaian, nilai, rating",
     "One row per position x indicator x period: target, realisation, achievement, score, rating",
-    ("decree_id", "position_key", "sasaran_key", "indikator_key", "periode"),
+    ("decree_id", "position_key", "sasaran_key", "indikator_key", "occurrence", "periode"),
     (
         DECREE_ID,
         Column("periode", I32, "tahun periode penilaian", "assessment year", "2025", since="2"),
         Column("position_key", STR, "kunci stabil jabatan", "stable position id", "a1b2c3d4e5f60718", since="2"),
         Column("sasaran_key", STR, "kunci sasaran baku", "canonical sasaran key", "0a1b2c3d4e5f6071", since="2"),
         Column("indikator_key", STR, "kunci indikator baku", "canonical indicator key", "9c1f0a2b3d4e5f60", since="2"),
+        Column("occurrence", I32, "ke-n bila indikator yang sama berulang pada jabatan dan sasaran yang sama (biasanya 1)",
+               "n-th repeat of the same indicator under the same position and sasaran (normally 1)", "1", since="2"),
         Column("position_no", I32, "urutan jabatan dalam keputusan", "order of the position in the decree", "1", since="2"),
         Column("indicator_no", I32, "urutan indikator dalam jabatan", "indicator sequence within the position", "1", since="2"),
         Column("jabatan_key", STR, "nama jabatan baku", "canonical position title", "SEKRETARIS", since="2"),

@@ -206,11 +206,13 @@ WB_COLUMNS: tuple[WbColumn, ...] = (
     WbColumn("position_key", "key", 18, "kunci - jangan diubah / key - do not edit"),
     WbColumn("sasaran_key", "key", 18, "kunci - jangan diubah / key - do not edit"),
     WbColumn("indikator_key", "key", 18, "kunci - jangan diubah / key - do not edit"),
+    WbColumn("occurrence", "key", 6, "kunci: ke-n bila indikator yang sama muncul lagi pada sasaran yang sama / "
+                                     "n-th repeat of the same indicator under the same sasaran"),
 )
 WB_NAMES = [c.name for c in WB_COLUMNS]
 RO_CHECKED = ("jabatan", "unit", "sasaran", "indikator", "formulasi", "satuan", "jenis_formula", "target_tercetak")
 NUMERIC = ("target", "realisasi", "pembilang", "penyebut", "bobot")
-ROW_KEY = ("position_key", "sasaran_key", "indikator_key")
+ROW_KEY = ("position_key", "sasaran_key", "indikator_key", "occurrence")
 
 
 def _col_letter(name: str) -> str:
@@ -220,7 +222,7 @@ def _col_letter(name: str) -> str:
 
 def parse_printed_target(text: str | None) -> float | None:
     """Pre-fill only what is unambiguous ("100%", "12 Dokumen", "12,5"); ranges stay for the user."""
-    if not text:
+    if not isinstance(text, str) or not text.strip():
         return None
     m = re.fullmatch(r"\s*(\d{1,3}(?:\.\d{3})+|\d+(?:[.,]\d+)?)\s*(%|[A-Za-z][\w /.-]*)?\s*", str(text))
     if not m:
@@ -247,6 +249,12 @@ def _read_curated(curated_dir: Path) -> dict[str, pd.DataFrame]:
     return out
 
 
+def _clean(v: Any) -> Any:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return None
+    return v
+
+
 def _template_rows(decree: pd.Series, positions: pd.DataFrame, indicators: pd.DataFrame) -> list[dict]:
     """The workbook's rows in decree order, with the printed texts the reader checks later."""
     pos = positions.set_index("position_no")
@@ -254,8 +262,11 @@ def _template_rows(decree: pd.Series, positions: pd.DataFrame, indicators: pd.Da
     year = _year(decree.get("tanggal"))
     inds = indicators.sort_values(["position_no", "indicator_no"])
     per_position = inds.groupby("position_no").size().to_dict()
+    seen: dict[tuple, int] = {}
     for n, ind in enumerate(inds.itertuples(index=False), 1):
         p = pos.loc[ind.position_no]
+        triple = (p["position_key"], ind.sasaran_key, ind.indikator_key)
+        seen[triple] = seen.get(triple, 0) + 1
         rows.append({
             "no": n, "jabatan": p["jabatan"], "unit": p["unit"], "sasaran": ind.sasaran, "indikator": ind.indikator,
             "formulasi": ind.formulasi, "satuan": ind.satuan, "jenis_formula": ind.jenis_formula,
@@ -263,9 +274,9 @@ def _template_rows(decree: pd.Series, positions: pd.DataFrame, indicators: pd.Da
             "pembilang": None, "penyebut": None, "polaritas": "positif",
             "bobot": round(100.0 / per_position[ind.position_no], 2), "periode": year, "catatan": None,
             "decree_id": decree["decree_id"], "position_key": p["position_key"], "sasaran_key": ind.sasaran_key,
-            "indikator_key": ind.indikator_key,
+            "indikator_key": ind.indikator_key, "occurrence": seen[triple],
         })
-    return rows
+    return [{k: _clean(v) for k, v in r.items()} for r in rows]
 
 
 def _template_name(decree: pd.Series, taken: set[str]) -> str:
@@ -406,11 +417,10 @@ def write_templates(curated_dir: Path, out_dir: Path, overwrite: bool = False) -
         did = decree["decree_id"]
         pos = cur["positions"][cur["positions"].decree_id == did]
         ind = cur["indicators"][cur["indicators"].decree_id == did]
-        pos_keys = pos.set_index("position_no")["position_key"]
-        triples = ind.assign(position_key=ind.position_no.map(pos_keys))[list(ROW_KEY)]
-        if triples.duplicated().any():
-            dup = triples[triples.duplicated()].iloc[0].to_dict()
-            raise ValueError(f"decree {did}: two indicators share the key {dup}; the workbook could not tell them apart")
+        if pos.position_key.duplicated().any():
+            dup = pos[pos.position_key.duplicated()].iloc[0]
+            raise ValueError(f"decree {did}: position_key {dup.position_key} is shared by several positions "
+                             f"({dup.jabatan}); the workbook could not tell them apart")
         rows = _template_rows(decree, pos, ind)
         stem = _template_name(decree, taken)
         for path, data in ((out_dir / f"{stem}.xlsx", lambda: _workbook_bytes(decree, rows)),
@@ -560,9 +570,12 @@ def _reference(cur: dict[str, pd.DataFrame]) -> tuple[dict, dict]:
     by_key: dict[tuple, dict] = {}
     per_decree: dict[str, list[tuple]] = {}
     pos = cur["positions"].set_index(["decree_id", "position_no"])
-    for ind in cur["indicators"].itertuples(index=False):
+    seen: dict[tuple, int] = {}
+    for ind in cur["indicators"].sort_values(["decree_id", "position_no", "indicator_no"]).itertuples(index=False):
         p = pos.loc[(ind.decree_id, ind.position_no)]
-        key = (ind.decree_id, p["position_key"], ind.sasaran_key, ind.indikator_key)
+        triple = (ind.decree_id, p["position_key"], ind.sasaran_key, ind.indikator_key)
+        seen[triple] = seen.get(triple, 0) + 1
+        key = (*triple, str(seen[triple]))
         by_key[key] = {
             "jabatan": p["jabatan"], "unit": p["unit"], "sasaran": ind.sasaran, "indikator": ind.indikator,
             "formulasi": ind.formulasi, "satuan": ind.satuan, "jenis_formula": ind.jenis_formula,
@@ -572,6 +585,10 @@ def _reference(cur: dict[str, pd.DataFrame]) -> tuple[dict, dict]:
         }
         per_decree.setdefault(ind.decree_id, []).append(key)
     return by_key, per_decree
+
+
+def _key(rec: dict) -> tuple:
+    return (rec["decree_id"], rec["position_key"], rec["sasaran_key"], rec["indikator_key"], str(rec["occurrence"]))
 
 
 def _check_file(f: InputFile, by_key: dict, per_decree: dict, policy: Policy) -> list[dict]:
@@ -641,14 +658,14 @@ def _check_file(f: InputFile, by_key: dict, per_decree: dict, policy: Policy) ->
         if pol not in POLARITAS:
             f.err(r, "polaritas", f"polaritas must be positif or negatif, not {v['polaritas']!r}")
         records.append({"_row": r, "decree_id": did, "position_key": key[1], "sasaran_key": key[2],
-                        "indikator_key": key[3], "periode": int(per) if per is not None else None,
+                        "indikator_key": key[3], "occurrence": int(key[4]), "periode": int(per) if per is not None else None,
                         "target": t, "realisasi": real, "pembilang": num, "penyebut": den, "polaritas": pol,
                         "bobot": nums["bobot"], "_bobot_present": _present(v["bobot"])})
     if f.errors:
         return records
     seen: dict[tuple, int] = {}
     for rec in records:
-        k = (rec["decree_id"], rec["position_key"], rec["sasaran_key"], rec["indikator_key"], rec["periode"])
+        k = (*_key(rec), rec["periode"])
         if k in seen:
             f.err(rec["_row"], "indikator_key", f"duplicated row: same indicator and periode as row {seen[k]}")
         else:
@@ -656,8 +673,7 @@ def _check_file(f: InputFile, by_key: dict, per_decree: dict, policy: Policy) ->
     # a deleted row would silently shrink a position's roll-up
     for did in {rec["decree_id"] for rec in records}:
         for per in sorted({rec["periode"] for rec in records if rec["decree_id"] == did}):
-            have = {(rec["decree_id"], rec["position_key"], rec["sasaran_key"], rec["indikator_key"])
-                    for rec in records if rec["periode"] == per}
+            have = {_key(rec) for rec in records if rec["periode"] == per}
             for key in per_decree[did]:
                 if key not in have:
                     ref = by_key[key]
@@ -695,15 +711,22 @@ def _suite(name: str, policy: Policy) -> dict:
     return suite
 
 
+_GX_CONTEXT = None
+_GX_RUNS = 0
+
+
 def run_suite(name: str, df: pd.DataFrame, policy: Policy) -> list[tuple[str, str | None, list[int]]]:
     """Failed expectations as (check, column, failing row indexes). The suites are the contract for
     realisation input and scores, run through the validate stage's GX context so both behave alike."""
+    global _GX_CONTEXT, _GX_RUNS
     from pipeline import validate as v
 
     gx = v._gx()
-    ctx = v._context(None)
+    if _GX_CONTEXT is None:  # one context per process: each one makes a temporary docs folder
+        _GX_CONTEXT = v._context(None)
+    _GX_RUNS += 1
     spec = _suite(name, policy)
-    batch = ctx.data_sources.add_pandas(name).add_dataframe_asset(name) \
+    batch = _GX_CONTEXT.data_sources.add_pandas(f"{name}-{_GX_RUNS}").add_dataframe_asset(name) \
         .add_batch_definition_whole_dataframe("all").get_batch(batch_parameters={"dataframe": df.reset_index(drop=True)})
     result = batch.validate(v._suite_object(gx, spec), result_format="COMPLETE")
     failed = []
@@ -775,7 +798,7 @@ def _score_records(records: list[dict], by_key: dict, policy: Policy, source: st
     rows = []
     nd = policy.decimals
     for rec in records:
-        ref = by_key[(rec["decree_id"], rec["position_key"], rec["sasaran_key"], rec["indikator_key"])]
+        ref = by_key[_key(rec)]
         real = rec["realisasi"]
         if real is None:
             cap = 0.0 if policy.missing_realisasi == "zero" else None
@@ -790,7 +813,7 @@ def _score_records(records: list[dict], by_key: dict, policy: Policy, source: st
         pj = ref["penanggung_jawab_key"]
         rows.append({
             "decree_id": rec["decree_id"], "periode": rec["periode"], "position_key": rec["position_key"],
-            "sasaran_key": rec["sasaran_key"], "indikator_key": rec["indikator_key"],
+            "sasaran_key": rec["sasaran_key"], "indikator_key": rec["indikator_key"], "occurrence": rec["occurrence"],
             "position_no": ref["position_no"], "indicator_no": ref["indicator_no"], "jabatan_key": ref["jabatan_key"],
             "unit": ref["unit"], "indikator": ref["indikator"], "jenis_formula": ref["jenis_formula"],
             "satuan": ref["satuan"], "polaritas": rec["polaritas"], "bobot": rec["bobot"], "target": rec["target"],
@@ -811,7 +834,12 @@ def _weighted(df: pd.DataFrame, col: str) -> float | None:
     return float((d["bobot"] * d[col]).sum() / w)
 
 
+def _round(x: float | None, policy: Policy) -> float | None:
+    return None if x is None else round(x, policy.decimals)
+
+
 def _agg(df: pd.DataFrame, policy: Policy) -> dict:
+    """Counts and weighted means, rounded as shown, so a unit's mean can be redone by hand from the table."""
     scored = df[df.capaian.notna()]
     lab = policy.labels
     cascaded = df[df.cascade_from.notna()]
@@ -820,8 +848,9 @@ def _agg(df: pd.DataFrame, policy: Policy) -> dict:
         "n_di_atas": int((scored.rating == lab["di_atas"]).sum()),
         "n_sesuai": int((scored.rating == lab["sesuai"]).sum()),
         "n_di_bawah": int((scored.rating == lab["di_bawah"]).sum()),
-        "bobot": float(scored.bobot.sum()), "capaian": _weighted(df, "capaian"), "score": _weighted(df, "score"),
-        "n_cascaded": len(cascaded), "capaian_cascaded": _weighted(cascaded, "capaian"),
+        "bobot": _round(float(scored.bobot.sum()), policy), "capaian": _round(_weighted(df, "capaian"), policy),
+        "score": _round(_weighted(df, "score"), policy),
+        "n_cascaded": len(cascaded), "capaian_cascaded": _round(_weighted(cascaded, "capaian"), policy),
         "cascade_from": sorted(set(cascaded.cascade_from)),
     }
 
@@ -829,11 +858,6 @@ def _agg(df: pd.DataFrame, policy: Policy) -> dict:
 def summarise(scores: pd.DataFrame, policy: Policy) -> pd.DataFrame:
     """Roll-ups per sasaran, position and unit; weights are normalised within each group."""
     out = []
-    nd = policy.decimals
-
-    def rnd(x):
-        return None if x is None else round(x, nd)
-
     for (did, per), g in scores.groupby(["decree_id", "periode"], sort=True):
         pos_rows = []
         for pk, gp in g.groupby("position_key", sort=False):
@@ -858,8 +882,8 @@ def summarise(scores: pd.DataFrame, policy: Policy) -> pd.DataFrame:
                 prs = [r for r in pos_rows if r["unit"] == unit]
                 caps = [r["capaian"] for r in prs if r["capaian"] is not None]
                 scs = [r["score"] for r in prs if r["score"] is not None]
-                a["capaian"] = sum(caps) / len(caps) if caps else None
-                a["score"] = sum(scs) / len(scs) if scs else None
+                a["capaian"] = _round(sum(caps) / len(caps), policy) if caps else None
+                a["score"] = _round(sum(scs) / len(scs), policy) if scs else None
             out.append({"decree_id": did, "periode": per, "level": "unit", "summary_key": f"unit:{unit}",
                         "unit": unit, "position_key": None, "sasaran_key": None, "label": unit, "atasan_key": None,
                         **a, "predikat": predikat(a["score"], a["capaian"], a["n_di_bawah"], a["n_terisi"], policy),
@@ -867,8 +891,6 @@ def summarise(scores: pd.DataFrame, policy: Policy) -> pd.DataFrame:
     if not out:
         return pd.DataFrame(columns=SCORE_SUMMARY.names)
     df = pd.DataFrame(out)
-    for c in ("capaian", "score", "capaian_cascaded", "bobot"):
-        df[c] = [rnd(x) if x is not None and not (isinstance(x, float) and math.isnan(x)) else None for x in df[c]]
     df = df.sort_values(["decree_id", "periode", "_o"], key=lambda s: s if s.name != "_o" else s.map(str))
     return df[SCORE_SUMMARY.names].reset_index(drop=True)
 
@@ -894,7 +916,7 @@ def score(curated_dir: Path, realisasi_dir: Path, policy_path: Path = DEFAULT_PO
     for f, records in checked:
         if not f.errors:
             for rec in records:
-                k = (rec["decree_id"], rec["position_key"], rec["sasaran_key"], rec["indikator_key"], rec["periode"])
+                k = (*_key(rec), rec["periode"])
                 owners.setdefault(k, []).append((f, rec["_row"]))
     for k, own in owners.items():
         if len(own) > 1:
