@@ -32,18 +32,19 @@ from pipeline.schema import INDICATOR_CATALOG, INDICATORS, POSITIONS
 KINDS = ("indikator", "sasaran", "jabatan")
 
 # --- thresholds --------------------------------------------------------------------------------
-# Measured on tests/data/match_pairs.csv (print the report with
-# `.venv/bin/python -m pytest tests/test_normalise.py -q -s -k report`), score =
-# rapidfuzz token_sort_ratio of the normalised forms:
-#   pairs labelled "same" that are not already equal after normalisation: min 92.3, median 97.4
-#   pairs labelled "different" whose words agree up to typos and filler words (the only ones the
-#   score alone decides): max 88.9 ("Jumlah Laporan yang Disusun" / "Jumlah Laporan Disusun dan
-#   Dikirim" style cases are stopped earlier by the word check)
-#   pairs labelled "uncertain" (one content word more or less): min 77.4
-#   pairs labelled "different" overall: 40 % of them score >= 75, so the score alone cannot
-#   separate them; the word guard does.
-# AUTO_MERGE sits between the highest "different" (88.9) and the lowest "same" (92.3) of the
-# word-agreeing pairs; REVIEW_MIN sits just under the lowest "uncertain" pair.
+# Measured on tests/data/match_pairs.csv (277 labelled pairs; print the report with
+# `.venv/bin/python -m pytest tests/test_normalise.py -q -s -k report`). Score = rapidfuzz
+# fuzz.ratio of the normalised forms. The score only decides pairs whose words agree up to
+# one-letter typos and filler words; the rest are decided by the word check below.
+#   "same", words agree:              n=12  min 93.3  max 99.5
+#   "different", words agree:         n=2   max 78.3  (same words, order changes the meaning)
+#   "uncertain" (a word added/dropped): n=8   min 81.0  median 90.8
+#   "different", words differ:        n=185 max 98.3; 39 % of all "different" pairs score >= 75,
+#                                     so no score alone separates them
+# token_sort_ratio and token_set_ratio were measured too and rejected: both give 100 to the
+# reordered "different" pairs (token_set also to every "uncertain" pair).
+# AUTO_MERGE lies between 78.3 and 93.3, nearer the "same" side (precision first);
+# REVIEW_MIN lies under the lowest "uncertain" pair so all of them reach the review list.
 AUTO_MERGE = 90.0
 REVIEW_MIN = 75.0
 # A word pair counts as a typo when its optimal-string-alignment distance is at most 1 and both
@@ -53,9 +54,14 @@ REVIEW_MIN = 75.0
 # the listed CONFUSABLE pairs. Short words (< 6) are excluded: "Muda"/"Mudah", "Kota"/"Kita".
 TYPO_MAX_DIST = 1
 TYPO_MIN_LEN = 6
+# Replaced words this close go to review instead of being called different ("Pengelola"/"Pengolah"
+# 3 and 82, "Pemerintah"/"Pemerintahan" 2 and 91); unrelated words are far ("Umum"/"Keuangan").
+NEAR_MAX_DIST = 3
+NEAR_MIN_RATIO = 75.0
 
 # Filler words that never change what is measured; their presence or absence is ignored.
-STOPWORDS = frozenset("YANG DI KE DARI DALAM PADA UNTUK OLEH DENGAN SECARA SERTA DAN PARA BAGI".split())
+# Prepositions that set a role ("dari"/"untuk"/"oleh"/"dengan") are not filler: they stay words.
+STOPWORDS = frozenset("YANG DI DALAM PADA SERTA DAN PARA".split())
 
 # Meaning-bearing words: a pair whose word difference contains one of these is never merged and
 # not even reviewed ("Persentase" vs "Jumlah", "Dokumen" vs "Laporan", "Ahli Muda" vs "Ahli
@@ -86,6 +92,8 @@ ABBREVIATIONS: tuple[tuple[str, str], ...] = (
     (r"\bSUB[- ]?BIDANG\b", "SUB BIDANG"),
     (r"\bKAB\s*\.?\s*/\s*KOTA\b", "KABUPATEN/KOTA"),
     (r"\bKAB\b\.?", "KABUPATEN"),
+    (r"\bKABUPATEN ATAU KOTA\b", "KABUPATEN/KOTA"),
+    (r"\bNON\s*-\s*", "NON "),
     (r"\bHUMAS\b", "HUBUNGAN MASYARAKAT"),
     (r"\bPEMDA\b", "PEMERINTAH DAERAH"),
     (r"\bOPD\b", "PERANGKAT DAERAH"),
@@ -141,6 +149,7 @@ def match_form(text: str) -> str:
         t = pat.sub(rep, t)
     t = re.sub(r"\s*/\s*", "/", t)
     t = re.sub(r"\s*-\s*", "-", t)
+    t = re.sub(r"\(\s+", "(", re.sub(r"\s+\)", ")", t))
     t = re.sub(r"\s+", " ", t).strip()
     t = _drop_acronym_glosses(t)
     t = re.sub(r"[,;:.\"'()\[\]]", " ", t)
@@ -186,6 +195,11 @@ def _is_typo(a: str, b: str) -> bool:
             and not (a.isdigit() or b.isdigit()) and OSA.distance(a, b) <= TYPO_MAX_DIST)
 
 
+def _near(a: str, b: str) -> bool:
+    """Words too close to call either way ('Pengelola'/'Pengolah')."""
+    return OSA.distance(a, b) <= NEAR_MAX_DIST and fuzz.ratio(a, b) >= NEAR_MIN_RATIO
+
+
 def word_difference(fa: str, fb: str) -> tuple[list[str], list[str], list[tuple[str, str]]]:
     """(words only in a, words only in b, typo pairs) after dropping filler words."""
     ca = Counter(w for w in _tokens(fa) if w not in STOPWORDS)
@@ -204,7 +218,7 @@ def word_difference(fa: str, fb: str) -> tuple[list[str], list[str], list[tuple[
 
 
 def score(fa: str, fb: str) -> float:
-    return round(float(fuzz.token_sort_ratio(fa, fb)), 1)
+    return round(float(fuzz.ratio(fa, fb)), 1)
 
 
 def decide(fa: str, fb: str, s: float | None = None) -> Decision:
@@ -224,10 +238,14 @@ def decide(fa: str, fb: str, s: float | None = None) -> Decision:
             return Decision("review", s, "possible typo in meaning word: " + " ".join(near))
         return Decision("different", s, "meaning word differs: " + " ".join(meaning))
     if diff:
-        if s >= REVIEW_MIN:
-            return Decision("review", s, "words differ: " + " | ".join(
-                x for x in (" ".join(only_a), " ".join(only_b)) if x))
-        return Decision("different", s, "words differ")
+        words = " | ".join(x for x in (" ".join(only_a), " ".join(only_b)) if x)
+        # a word added or dropped may be a qualifier a person should judge; a word replaced by a
+        # different word is a different thing, unless the two could be a badly typed pair
+        uncertain = not only_a or not only_b or (len(only_a) == len(only_b) and all(
+            any(_near(wa, wb) for wb in only_b) for wa in only_a))
+        if uncertain and s >= REVIEW_MIN:
+            return Decision("review", s, "words differ: " + words)
+        return Decision("different", s, "words differ: " + words)
     if s >= AUTO_MERGE:
         why = "typo " + ", ".join(f"{a}/{b}" for a, b in typos) if typos else "filler words/order"
         return Decision("same", s, why)
@@ -280,9 +298,9 @@ def parse_aliases(text: str) -> Aliases:
             forbids[kind].add(frozenset((fa, fb)))
     for kind, fs in forbids.items():
         for pair in fs:
-            targets = {probe.form(kind, pins[kind][f]) for f in pair if f in pins.get(kind, {})}
-            if len(pair) == 2 and len(targets) == 1 and all(f in pins.get(kind, {}) for f in pair):
-                raise ValueError(f"aliases: {sorted(pair)} are both pinned to one text and forbidden")
+            canon = {probe.form(kind, pins[kind][f]) if f in pins.get(kind, {}) else f for f in pair}
+            if len(pair) == 2 and len(canon) == 1:
+                raise ValueError(f"aliases: {sorted(pair)} are pinned to one text and also forbidden")
     return Aliases({k: dict(v) for k, v in pins.items()}, {k: frozenset(v) for k, v in forbids.items()})
 
 
@@ -302,12 +320,21 @@ class Clustering:
     warnings: list[str]
 
 
-def cluster(kind: str, occurrences: Counter, printed: dict[str, Counter], aliases: Aliases) -> Clustering:
+def cluster(kind: str, occurrences: Counter, printed: dict[str, Counter], aliases: Aliases,
+            vocabulary: Counter | None = None) -> Clustering:
     """Group match forms into canonical entries.
 
-    occurrences: form -> number of rows carrying it; printed: form -> Counter of display texts.
-    Order-free: every choice sorts by content, so the input order of decrees cannot matter.
+    occurrences: form -> number of rows carrying it; printed: form -> Counter of display texts;
+    vocabulary: word -> how often the batch's texts use it, so that between equally frequent
+    variants the one spelled like the rest of the documents ("Anggaran", not "Anggaram") is
+    canonical. Order-free: every choice sorts by content, so the order of decrees cannot matter.
     """
+    vocabulary = vocabulary or Counter()
+
+    def preference(f: str) -> tuple:
+        freqs = [vocabulary[w] for w in _tokens(f)] or [0]
+        return (-occurrences.get(f, 0), -min(freqs), -sum(freqs), f)
+
     warnings: list[str] = []
     forms = sorted(occurrences)
     pins = aliases.pins.get(kind, {})
@@ -343,7 +370,7 @@ def cluster(kind: str, occurrences: Counter, printed: dict[str, Counter], aliase
     free = [f for f in forms if f not in pinned_target]
     decisions: list[tuple[str, str, Decision]] = []
     if len(free) > 1:
-        scores = cdist(free, free, scorer=fuzz.token_sort_ratio, workers=1)
+        scores = cdist(free, free, scorer=fuzz.ratio, workers=1)
         for i, fa in enumerate(free):
             for j in range(i + 1, len(free)):
                 s = round(float(scores[i][j]), 1)
@@ -375,7 +402,7 @@ def cluster(kind: str, occurrences: Counter, printed: dict[str, Counter], aliase
             text = pins.get(r) or next(pins[f] for f in sorted(fs) if f in pins)
             text = clean_text(text)
         else:
-            r = min(fs, key=lambda f: (-occurrences.get(f, 0), f))
+            r = min(fs, key=preference)
             variants = printed.get(r, Counter())
             text = min(variants, key=lambda v: (-variants[v], v)) if variants else r
         for f in fs:
@@ -405,8 +432,8 @@ _TOP_HEAD = re.compile(r"^(KEPALA (?:DINAS|BADAN|KANTOR|SATUAN)|SEKRETARIS|INSPE
 _TITLE_STOP = re.compile(
     r" (?:UNTUK|DALAM|DAN MELAKSANAKAN|MELAKSANAKAN|MERENCANAKAN|MENYUSUN|SESUAI|SEBAGAI|YANG|DI|PADA|"
     r"SERTA)\b")
-_MEMBANTU = re.compile(r"\bMEMBANTU\s+(.+)", re.S)
-_DIBERIKAN = re.compile(r"\bDIBERIKAN\s+OLEH\s+(.+)", re.S)
+_MEMBANTU = re.compile(r"\bmembantu\s+(.+)", re.S | re.I)
+_DIBERIKAN = re.compile(r"\bdiberikan\s+oleh\s+(.+)", re.S | re.I)
 
 
 def unit_of_head(jkey: str) -> str | None:
@@ -573,8 +600,9 @@ def _require(df: pd.DataFrame, cols: list[str], name: str) -> None:
 
 
 def _int(v) -> int | None:
-    v = _str(v) if not isinstance(v, (int,)) else v
-    return None if v is None else int(v)
+    if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
+        return None
+    return int(float(v))
 
 
 def normalise(tables: dict[str, pd.DataFrame], aliases: Aliases) -> Normalised:
@@ -595,12 +623,21 @@ def normalise(tables: dict[str, pd.DataFrame], aliases: Aliases) -> Normalised:
     agency = {r.decree_id: _str(getattr(r, "agency", None)) for r in decrees.itertuples()}
     source = {r.decree_id: _str(getattr(r, "source_file", None)) for r in decrees.itertuples()}
 
+    vocabulary: Counter = Counter()
+    for col in ("indikator", "sasaran", "formulasi", "sumber_data", "penanggung_jawab"):
+        for t in indicators[col]:
+            vocabulary.update(_tokens(match_form(_str(t) or "")))
+    for col in ("jabatan", "tugas", "fungsi"):
+        for v in positions[col]:
+            for t in ([v] if isinstance(v, str) else list(v if v is not None else [])):
+                vocabulary.update(_tokens(match_form(_str(t) or "")))
+
     # jabatan: canonical titles across all decrees
     pos_forms = [jabatan_form(j, agency.get(d)) for d, j in zip(positions.decree_id, positions.jabatan)]
     jab_printed: dict[str, Counter] = defaultdict(Counter)
     for f, j in zip(pos_forms, positions.jabatan):
         jab_printed[f][f] += 1
-    jab = cluster("jabatan", Counter(pos_forms), jab_printed, aliases)
+    jab = cluster("jabatan", Counter(pos_forms), jab_printed, aliases, vocabulary)
     warnings += jab.warnings
     jkeys = [jab.rep[f] for f in pos_forms]
     positions["jabatan_key"] = jkeys
@@ -680,7 +717,7 @@ def normalise(tables: dict[str, pd.DataFrame], aliases: Aliases) -> Normalised:
         printed: dict[str, Counter] = defaultdict(Counter)
         for f, t in zip(forms, texts):
             printed[f][clean_text(t)] += 1
-        cl = cluster(kind, Counter(forms), printed, aliases)
+        cl = cluster(kind, Counter(forms), printed, aliases, vocabulary)
         warnings += cl.warnings
         keyed[kind] = (cl, forms)
         for fa, fb, d in cl.review:
