@@ -246,6 +246,13 @@ def _read_curated(curated_dir: Path) -> dict[str, pd.DataFrame]:
         if not path.exists():
             raise FileNotFoundError(f"{path} not found: run the pipeline up to publish first")
         out[name] = pq.read_table(path).to_pandas()
+    need = {"positions": ("position_key", "jabatan_key", "unit"),
+            "indicators": ("indikator_key", "sasaran_key", "jenis_formula")}
+    for name, cols in need.items():  # scoring is keyed on the contract-v2 keys
+        bad = [c for c in cols if c not in out[name] or out[name][c].isna().any()]
+        if bad:
+            raise ValueError(f"{curated_dir}/{name}.parquet has no (or empty) contract-v2 column(s) {bad}: "
+                             f"the score stage needs the keys the normalise stage adds")
     return out
 
 
@@ -867,14 +874,14 @@ def summarise(scores: pd.DataFrame, policy: Policy) -> pd.DataFrame:
                    "unit": first.unit, "position_key": pk, "sasaran_key": None, "label": first._jabatan,
                    "atasan_key": first._atasan_key, **a,
                    "predikat": predikat(a["score"], a["capaian"], a["n_di_bawah"], a["n_terisi"], policy),
-                   "_o": (1, first.unit, int(first.position_no), 0)}
+                   "_o": (first.unit, 1, int(first.position_no), 0)}
             pos_rows.append(row)
             for sk, gs in gp.groupby("sasaran_key", sort=False):
                 s0 = gs.iloc[0]
                 out.append({"decree_id": did, "periode": per, "level": "sasaran",
                             "summary_key": f"sasaran:{pk}/{sk}", "unit": s0.unit, "position_key": pk,
                             "sasaran_key": sk, "label": s0._sasaran, "atasan_key": None, **_agg(gs, policy),
-                            "predikat": None, "_o": (1, s0.unit, int(s0.position_no), int(s0._sasaran_no))})
+                            "predikat": None, "_o": (s0.unit, 1, int(s0.position_no), int(s0._sasaran_no))})
         out += pos_rows
         for unit, gu in g.groupby("unit", sort=True):
             a = _agg(gu, policy)
@@ -887,12 +894,11 @@ def summarise(scores: pd.DataFrame, policy: Policy) -> pd.DataFrame:
             out.append({"decree_id": did, "periode": per, "level": "unit", "summary_key": f"unit:{unit}",
                         "unit": unit, "position_key": None, "sasaran_key": None, "label": unit, "atasan_key": None,
                         **a, "predikat": predikat(a["score"], a["capaian"], a["n_di_bawah"], a["n_terisi"], policy),
-                        "_o": (0, unit, 0, 0)})
+                        "_o": (unit, 0, 0, 0)})
     if not out:
         return pd.DataFrame(columns=SCORE_SUMMARY.names)
-    df = pd.DataFrame(out)
-    df = df.sort_values(["decree_id", "periode", "_o"], key=lambda s: s if s.name != "_o" else s.map(str))
-    return df[SCORE_SUMMARY.names].reset_index(drop=True)
+    out.sort(key=lambda r: (r["decree_id"], r["periode"], r["_o"]))
+    return pd.DataFrame(out)[SCORE_SUMMARY.names]
 
 
 def score(curated_dir: Path, realisasi_dir: Path, policy_path: Path = DEFAULT_POLICY) -> ScoreResult:
@@ -991,15 +997,21 @@ def report(result: ScoreResult, limit: int = 12) -> str:
         lines.append(f"skipped {name} (no realisasi filled in yet)")
     for name in result.rejected:
         lines.append(f"REJECTED {name}")
-    pos = result.summary[result.summary.level == "position"] if len(result.summary) else result.summary
-    if len(pos):
-        lines.append(f"{'periode':>7}  {'capaian':>7}  {'score':>6}  {'predikat':<16} jabatan")
-        for r in pos.head(limit).itertuples(index=False):
-            c = "-" if r.capaian is None or pd.isna(r.capaian) else f"{r.capaian:.2f}"
-            s = "-" if r.score is None or pd.isna(r.score) else f"{r.score:.2f}"
-            lines.append(f"{r.periode:>7}  {c:>7}  {s:>6}  {str(r.predikat or '-'):<16} {r.label}")
-        if len(pos) > limit:
-            lines.append(f"... {len(pos) - limit} more positions in curated/score_summary.parquet")
+    if len(result.summary):
+        lines.append(f"{'periode':>7}  {'capaian':>7}  {'score':>6}  {'predikat':<16} {'di atas/sesuai/di bawah/kosong':<30} unit / jabatan")
+        shown = 0
+        for r in result.summary[result.summary.level != "sasaran"].itertuples(index=False):
+            if r.level == "position" and shown >= limit:
+                continue
+            shown += r.level == "position"
+            c = "-" if pd.isna(r.capaian) else f"{r.capaian:.2f}"
+            s = "-" if pd.isna(r.score) else f"{r.score:.2f}"
+            counts = f"{r.n_di_atas}/{r.n_sesuai}/{r.n_di_bawah}/{r.n_indikator - r.n_terisi}"
+            name = r.label if r.level == "unit" else f"  {r.label}"
+            lines.append(f"{r.periode:>7}  {c:>7}  {s:>6}  {str(r.predikat or '-'):<16} {counts:<30} {name}")
+        n_pos = int((result.summary.level == "position").sum())
+        if n_pos > limit:
+            lines.append(f"... {n_pos - limit} more positions in score_summary.parquet")
     for e in result.errors:
         lines.append(f"error: {e}")
     return "\n".join(lines)

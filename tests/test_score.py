@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import re
-import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -14,6 +13,7 @@ import pytest
 from openpyxl import load_workbook
 
 from pipeline import score as S
+from pipeline.normalise import load_aliases, normalise
 from pipeline.schema import CURATED_TABLES, SCORE_SUMMARY, SCORE_TABLES, SCORES
 from tests.goldlib import gold_frames, load_gold
 
@@ -26,82 +26,14 @@ DECREE_B = "bbbbbbbbbbbbbbbb"
 
 # --------------------------------------------------------------------------- curated fixture
 
-def _h(*parts: str) -> str:
-    return hashlib.sha256("|".join(parts).encode("utf-8")).hexdigest()[:16]
-
-
-def _norm(s) -> str:
-    return " ".join(str(s or "").upper().split())
-
-
-def _v2_fallback(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
-    """Plausible contract-v2 columns for as long as pipeline/normalise.py is not there: a position's unit
-    is the unit its penanggung jawab heads, keys are hashes of normalised texts."""
-    pos, ind = frames["positions"].copy(), frames["indicators"].copy()
-    for c in ("pembilang", "penyebut", "target"):
-        ind[c] = [None if not isinstance(v, str) else v for v in ind[c]]
-
-    def unit_of(head: str) -> str:
-        head = _norm(head)
-        head = re.sub(r"^KEPALA SUB BAG\b", "KEPALA SUB BAGIAN", head)
-        if head.startswith("SEKRETARIS"):
-            return "SEKRETARIAT"
-        return re.sub(r"^KEPALA ", "", head) or "DINAS"
-
-    heads = ind[ind.penanggung_jawab.fillna("").str.strip() != ""].groupby("position_no").penanggung_jawab \
-        .agg(lambda s: s.mode().iloc[0])
-    pos["jabatan_key"] = [re.sub(r" DINAS KOMUNIKASI.*$", "", _norm(j)) for j in pos.jabatan]
-    pos["unit"] = [unit_of(heads.get(n, "")) for n in pos.position_no]
-    seen: dict[tuple, int] = {}
-    keys = []
-    for r in pos.itertuples():
-        k = (r.decree_id, r.jabatan_key, r.unit)
-        seen[k] = seen.get(k, 0) + 1
-        keys.append(_h(*k, str(seen[k])))
-    pos["position_key"] = keys
-    head_key = {}
-    for r in pos.itertuples():  # a head position is the one whose title names its own unit
-        if r.unit in r.jabatan_key or r.jabatan_key == "SEKRETARIS":
-            head_key[r.unit] = r.position_key
-    unit_head = {u: pos.set_index("position_key").loc[k, "jabatan_key"] for u, k in head_key.items()}
-    pos["atasan_key"] = [None if head_key.get(r.unit) == r.position_key else unit_head.get(r.unit)
-                         for r in pos.itertuples()]
-
-    def kind(r) -> str:
-        t = _norm(r.indikator)
-        if r.pembilang or t.startswith("PERSENTASE"):
-            return "persentase"
-        if t.startswith("INDEKS"):
-            return "indeks"
-        if t.startswith("NILAI"):
-            return "nilai"
-        if "RATA-RATA" in t:
-            return "rata_rata"
-        return "jumlah"
-
-    ind["jenis_formula"] = [kind(r) for r in ind.itertuples()]
-    ind["satuan"] = [{"persentase": "%", "indeks": "indeks", "nilai": "nilai"}.get(k, "dokumen")
-                     for k in ind.jenis_formula]
-    ind["indikator_key"] = [_h(_norm(t)) for t in ind.indikator]
-    ind["sasaran_key"] = [_h(_norm(t)) for t in ind.sasaran]
-    ind["penanggung_jawab_key"] = [head_key.get(unit_of(pj)) if str(pj or "").strip() else None
-                                   for pj in ind.penanggung_jawab]
-    ind["periode"] = None
-    ind["regulasi"] = None
-    ind["page"] = 1
-    pos["page_first"] = 1
-    pos["page_last"] = 1
-    return {"decrees": frames["decrees"], "positions": pos, "indicators": ind}
-
-
 def gold_v2(decree_id: str) -> dict[str, pd.DataFrame]:
+    """The sample decree's gold content as curated contract-v2 tables, via the real normalise stage."""
     frames = gold_frames(load_gold(), decree_id)
     frames["decrees"] = frames["decrees"].assign(source_file="mojokerto-diskominfo-2025.office.pdf", n_pages=30)
-    try:
-        from pipeline.normalise import normalise  # noqa: F401 - switch over once it lands
-    except ImportError:
-        return _v2_fallback(frames)
-    return _v2_fallback(frames)
+    frames["positions"] = frames["positions"].assign(page_first=1, page_last=1)
+    frames["indicators"] = frames["indicators"].assign(page=1)
+    tables = normalise(frames, load_aliases(ROOT / "reference" / "aliases.csv")).tables
+    return {k: tables[k] for k in ("decrees", "positions", "indicators")}
 
 
 def write_curated(out: Path, frames_list: list[dict[str, pd.DataFrame]]) -> Path:
