@@ -13,6 +13,7 @@ the order of decrees or rows (all choices are made on sorted content).
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import io
 import math
@@ -22,6 +23,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
@@ -138,6 +140,7 @@ def _drop_acronym_glosses(t: str) -> str:
     return re.sub(r"((?:[A-Z0-9-]+ )+?)\s*\(([A-Z]{2,8})\)", repl, t)
 
 
+@functools.lru_cache(maxsize=200_000)
 def match_form(text: str) -> str:
     """Comparison form: case, spacing, punctuation and known abbreviations normalised.
 
@@ -157,6 +160,7 @@ def match_form(text: str) -> str:
     return t.strip("-/ ")
 
 
+@functools.lru_cache(maxsize=50_000)
 def jabatan_form(text: str, agency: str | None = None) -> str:
     """Canonical position title: match form without the agency suffix ('SEKRETARIS DINAS X
     KABUPATEN Y' is 'SEKRETARIS' in every agency, so titles compare across decrees)."""
@@ -200,10 +204,15 @@ def _near(a: str, b: str) -> bool:
     return OSA.distance(a, b) <= NEAR_MAX_DIST and fuzz.ratio(a, b) >= NEAR_MIN_RATIO
 
 
+@functools.lru_cache(maxsize=200_000)
+def _content_words(form: str) -> Counter:
+    """Words that carry content (never mutated: cached)."""
+    return Counter(w for w in _tokens(form) if w not in STOPWORDS)
+
+
 def word_difference(fa: str, fb: str) -> tuple[list[str], list[str], list[tuple[str, str]]]:
     """(words only in a, words only in b, typo pairs) after dropping filler words."""
-    ca = Counter(w for w in _tokens(fa) if w not in STOPWORDS)
-    cb = Counter(w for w in _tokens(fb) if w not in STOPWORDS)
+    ca, cb = _content_words(fa), _content_words(fb)
     only_a = sorted((ca - cb).elements())
     only_b = sorted((cb - ca).elements())
     pairs = []
@@ -371,17 +380,20 @@ def cluster(kind: str, occurrences: Counter, printed: dict[str, Counter], aliase
     decisions: list[tuple[str, str, Decision]] = []
     if len(free) > 1:
         scores = cdist(free, free, scorer=fuzz.ratio, workers=1)
-        for i, fa in enumerate(free):
-            for j in range(i + 1, len(free)):
-                s = round(float(scores[i][j]), 1)
-                fb = free[j]
-                if s < REVIEW_MIN and fa.replace(" ", "") != fb.replace(" ", ""):
-                    continue
-                d = decide(fa, fb, s)
-                if aliases.forbidden(kind, fa, fb):
-                    continue
-                if d.verdict != "different":
-                    decisions.append((fa, fb, d))
+        squeezed = [f.replace(" ", "") for f in free]
+        for i, j in np.argwhere(np.triu(scores >= REVIEW_MIN, 1)):
+            fa, fb = free[i], free[j]
+            d = decide(fa, fb, round(float(scores[i, j]), 1))
+            if d.verdict != "different" and not aliases.forbidden(kind, fa, fb):
+                decisions.append((fa, fb, d))
+        by_squeeze: dict[str, list[str]] = defaultdict(list)
+        for f, q in zip(free, squeezed):
+            by_squeeze[q].append(f)
+        for group in by_squeeze.values():  # same letters, other spacing, at any score
+            for a_i, fa in enumerate(group):
+                for fb in group[a_i + 1:]:
+                    if fuzz.ratio(fa, fb) < REVIEW_MIN and not aliases.forbidden(kind, fa, fb):
+                        decisions.append((fa, fb, decide(fa, fb)))
     for fa, fb, d in sorted(decisions, key=lambda x: (-x[2].score, x[0], x[1])):
         if d.verdict == "same":
             union(fa, fb)
@@ -723,10 +735,11 @@ def normalise(tables: dict[str, pd.DataFrame], aliases: Aliases) -> Normalised:
         for fa, fb, d in cl.review:
             for i in [i for i, f in enumerate(forms) if f == fb]:
                 r = indicators.iloc[i]
-                pr = pos_where[(r.decree_id, r.position_no)]
+                pr = pos_where.get((r.decree_id, r.position_no))
                 review_rows.append(dict(kind=kind, text_a=cl.display[cl.rep[fa]], text_b=texts[i], score=d.score,
                                         reason=d.reason, decree_id=r.decree_id, source_file=source.get(r.decree_id),
-                                        page=_int(r.get("page")), position_no=int(r.position_no), jabatan=pr.jabatan))
+                                        page=_int(r.get("page")), position_no=int(r.position_no),
+                                        jabatan=pr.jabatan if pr is not None else None))
         indicators[f"{kind}_key"] = [text_key(cl.rep[f]) for f in forms]
 
     # penanggung_jawab -> position_key of the same decree
@@ -742,8 +755,8 @@ def normalise(tables: dict[str, pd.DataFrame], aliases: Aliases) -> Normalised:
             jk = resolve_title(pj, r.decree_id)
             cands = pos_by_decree_key.get((r.decree_id, jk), [])
             if len(cands) > 1:
-                carrier = pos_where[(r.decree_id, r.position_no)]
-                cands = [c for c in cands if c.unit == carrier.unit] or cands
+                carrier = pos_where.get((r.decree_id, r.position_no))
+                cands = [c for c in cands if carrier is not None and c.unit == carrier.unit] or cands
             if len(cands) == 1:
                 key = cands[0].position_key
             else:
@@ -773,15 +786,15 @@ def normalise(tables: dict[str, pd.DataFrame], aliases: Aliases) -> Normalised:
     groups: dict[str, list[int]] = defaultdict(list)
     for i, f in enumerate(forms):
         groups[cl.rep[f]].append(i)
+    cols = {c: list(indicators[c]) for c in ("indikator", "decree_id", "position_no")}
     cat_rows = []
     for r_form, idx in groups.items():
-        sub = indicators.iloc[idx]
-        jc, sc = Counter(sub.jenis_formula), Counter(sub.satuan)
+        jc, sc = Counter(jenis[i] for i in idx), Counter(satuan[i] for i in idx)
         cat_rows.append(dict(
             indikator_key=text_key(r_form), indikator=cl.display[r_form],
-            variants=sorted({_str(t) or "" for t in sub.indikator}),
-            n_positions=int(len(set(zip(sub.decree_id, sub.position_no)))),
-            n_decrees=int(sub.decree_id.nunique()),
+            variants=sorted({_str(cols["indikator"][i]) or "" for i in idx}),
+            n_positions=len({(cols["decree_id"][i], cols["position_no"][i]) for i in idx}),
+            n_decrees=len({cols["decree_id"][i] for i in idx}),
             jenis_formula=min(jc, key=lambda k: (-jc[k], k)), satuan=min(sc, key=lambda k: (-sc[k], k))))
     catalog = pd.DataFrame(cat_rows, columns=INDICATOR_CATALOG.names)
     catalog = catalog.sort_values(["indikator", "indikator_key"], kind="stable").reset_index(drop=True)

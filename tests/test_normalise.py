@@ -466,3 +466,12 @@ def test_same_result_on_every_run_and_in_any_decree_order():
         match_form("Persentase Realisasi Anggaran Perangkat Daerah"))
     cat = first.tables["indicator_catalog"]
     assert (cat.n_decrees == 2).sum() >= 48
+
+
+def test_an_empty_batch_gives_empty_tables_with_the_contract_columns():
+    t = {k: v.iloc[0:0] for k, v in sample_tables().items()}
+    out = normalise(t, Aliases())
+    for name in ("positions", "indicators", "indicator_catalog"):
+        assert list(out.tables[name].columns) == CURATED_TABLES[name].names
+        assert len(out.tables[name]) == 0
+    assert len(out.review) == 0 and list(out.review.columns) == nz.REVIEW_COLUMNS
