@@ -376,7 +376,7 @@ def cluster(kind: str, occurrences: Counter, printed: dict[str, Counter], aliase
         if f != t and not union(f, t):
             warnings.append(f"aliases: {kind} pin {f!r} -> {t!r} conflicts with a forbid; not applied")
 
-    free = [f for f in forms if f not in pinned_target]
+    free = [f for f in forms if pinned_target.get(f, f) == f]  # a pinned variant is decided already
     decisions: list[tuple[str, str, Decision]] = []
     if len(free) > 1:
         scores = cdist(free, free, scorer=fuzz.ratio, workers=1)

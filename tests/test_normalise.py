@@ -475,3 +475,15 @@ def test_an_empty_batch_gives_empty_tables_with_the_contract_columns():
         assert list(out.tables[name].columns) == CURATED_TABLES[name].names
         assert len(out.tables[name]) == 0
     assert len(out.review) == 0 and list(out.review.columns) == nz.REVIEW_COLUMNS
+
+
+def test_a_pinned_canonical_text_still_attracts_its_typos():
+    typo = "Persentase Realisasi Anggaram Perangkat Daerah"
+    t = reworded(sample_tables("d2", "other.pdf"), {"Persentase Realisasi Anggaran Perangkat Daerah": typo,
+                                                     "Nilai SAKIP Perangkat Daerah": "Nilai SAKIP Dinas"})
+    aliases = parse_aliases("kind,action,text_a,text_b,note\n"
+                            "indikator,pin,Nilai SAKIP Dinas,Nilai SAKIP Perangkat Daerah,\n"
+                            "indikator,pin,Realisasi Anggaran PD,Persentase Realisasi Anggaran Perangkat Daerah,\n")
+    ind = normalise(concat(sample_tables(), t), aliases).tables["indicators"]
+    assert ind[ind.indikator.str.startswith("Persentase Realisasi Angg")].indikator_key.nunique() == 1
+    assert ind[ind.indikator.str.startswith("Nilai SAKIP")].indikator_key.nunique() == 1
