@@ -194,16 +194,25 @@ def grid_rows(grid: Grid, start: int, columns: list[str]) -> list[Row]:
     return rows
 
 
-def is_tail(row: Row) -> bool:
-    """Is the first row on a continuation page the rest of a row broken by the page break?"""
+def is_tail(row: Row, prev: Row) -> bool:
+    """Is the first row on a continuation page the rest of a row broken by the page break?
+    New rows are filled and top-aligned in every column; a broken row's rest is not."""
     if row.parts.get("no", Part()).text:
         return False
-    ind = row.parts["indikator"].text if "indikator" in row.parts else ""
-    if not ind or ind[0].islower():
+    ind = row.parts.get("indikator", Part())
+    if not ind.lines or ind.text[0].islower():
         return True
-    if ITEM_LABEL.match(ind):
-        return False
-    return any(not row.parts[r].text for r in VALUE_ROLES if r in row.parts)
+    prev_ind = prev.parts.get("indikator", Part())
+    if prev_ind.lines and ITEM_LABEL.match(prev_ind.text) and not ITEM_LABEL.match(ind.text):
+        return True
+    tol = 0.5 * ind.lines[0].size
+    for r in VALUE_ROLES:
+        part = row.parts.get(r)
+        if part is None:
+            continue
+        if not part.lines or part.lines[0].top < ind.lines[0].top - tol:
+            return True
+    return False
 
 
 def merge_into(dst: Row, src: Row) -> None:
@@ -272,18 +281,29 @@ def fraction(part: Part) -> tuple[str, str | None, str | None]:
     'x 100%' followed by more lines, is a fraction. Words printed right of the bar ("X 100%"
     beside a wrapped numerator) belong at the numerator's end."""
     lines = part.lines
+    rules = sorted(part.rules)
     num: list[str] = []
     den: list[Line] = []
-    for page, y, x0, x1 in sorted(part.rules):
+    for page, y, x0, x1 in rules:
         above = [ln for ln in lines if (ln.page, ln.cy) < (page, y)]
         below = [ln for ln in lines if (ln.page, ln.cy) > (page, y)]
-        if above and below:
-            main = [" ".join(w.text for w in ln.words if w.x0 < x1 - 1) for ln in above]
-            beside = [w.text for ln in above for w in ln.words if w.x0 >= x1 - 1]
-            num, den = main + [" ".join(beside)], below
+        if not (above and below):
+            continue
+        main, beside = [], []
+        for ln in above:
+            own = [r for r in rules if r[0] == ln.page and ln.cy < r[1] <= ln.bottom + 0.6 * ln.size]
+            end = own[0][3] if own else x1
+            main.append(" ".join(w.text for w in ln.words if w.x0 < end - 1))
+            beside += [w.text for w in ln.words if w.x0 >= end - 1]
+        while len(below) > 1 and len(below[0].text) <= 8:  # "X 100" + a wrapped "%"
+            head = join_lines(main + [" ".join(beside)])
+            if TIMES_100.search(head) or not TIMES_100.search(f"{head} {below[0].text}"):
+                break
+            beside.append(below.pop(0).text)
+        num, den = main + [" ".join(beside)], below
     if not den:
-        for k, ln in enumerate(lines[:-1]):
-            if TIMES_100.search(ln.text):
+        for k in range(len(lines) - 1):
+            if TIMES_100.search(join_lines([x.text for x in lines[:k + 1]])):
                 num, den = [x.text for x in lines[:k + 1]], lines[k + 1:]
                 break
     if not den:
@@ -336,7 +356,7 @@ def build_indicators(pos: PositionBlock, position_no: int, warnings: list[dict])
             continue
         new_page = last_page is not None and grid.page != last_page
         for k, row in enumerate(grid_rows(grid, start, columns)):
-            if k == 0 and new_page and rows and is_tail(row):
+            if k == 0 and new_page and rows and is_tail(row, rows[-1]):
                 merge_into(rows[-1], row)
             else:
                 row.new_page = k == 0 and new_page
