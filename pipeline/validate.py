@@ -51,6 +51,7 @@ HELPERS: dict[str, tuple[str, ...]] = {
     "indicators": ("_n_pages", "_position_exists", "_page_in_position_pages", "_expected_indicator_no",
                    "_fraction_parts", "_persentase_has_base", "_penanggung_jawab_resolves", "_in_catalog"),
 }
+NOT_EMPTY_TABLES = ("decrees", "positions", "indicators", "indicator_catalog")
 # Required text: must be non-blank. penanggung_jawab is a warning because decrees do leave that
 # cell empty (the sample, position 16 indicator 1); the other cells carry the indicator itself.
 REQUIRED_TEXT: dict[str, dict[str, str]] = {
@@ -114,6 +115,9 @@ def _contract_expectations(table: Table) -> list[dict]:
     else:
         out.append(_expect("expect_compound_columns_to_be_unique", CRITICAL, "unique",
                            f"({', '.join(keys)}) identifies one row of {table.name}", column_list=keys))
+    if table.name in NOT_EMPTY_TABLES:
+        out.append(_expect("expect_table_row_count_to_be_between", CRITICAL, "has rows",
+                           f"{table.name} is not empty: publishing no rows would wipe curated/", min_value=1))
     for name, severity in REQUIRED_TEXT.get(table.name, {}).items():
         out.append(_expect("expect_column_values_to_match_regex", severity, "not empty",
                            f"{name} is not blank ({table.column(name).en})", column=name, regex=NOT_BLANK_REGEX))
@@ -389,6 +393,8 @@ class Failure:
 
     @property
     def title(self) -> str:
+        if self.column and self.check.startswith(self.column + " "):
+            return f"{self.table}.{self.check}"
         return f"{self.table}.{self.column} {self.check}" if self.column else f"{self.table} {self.check}"
 
     def lines(self) -> list[str]:
