@@ -13,11 +13,13 @@ from pathlib import Path
 
 from . import geometry, parse, reader, text
 from .guard import Failure, parse_guarded, sniff
+from .normalise import load_aliases, normalise
 from .progress import progress
 from .publish import clean_versions, discard, stage, swap
 from .schema import CURATED_TABLES
 from .settings import Settings
 from .tables import build_tables
+from .validate import read_tables, validate_tables
 
 CODE_FILES = (parse, geometry, reader, text)
 
@@ -51,6 +53,8 @@ class RunResult:
     published: bool = False
     seconds: float = 0.0
     critical: list[str] = field(default_factory=list)
+    validation: list[str] = field(default_factory=list)  # the validation report's lines
+    review: int = 0  # uncertain matches waiting in interim/review.csv
 
     @property
     def exit_code(self) -> int:
@@ -129,13 +133,21 @@ def run(settings: Settings) -> RunResult:
         result.pages += rec["n_pages"]
         result.positions += len(rec["positions"])
         result.indicators += sum(len(p["indicators"]) for p in rec["positions"])
-    tables = build_tables(result.records)
-    staging = stage(tables, CURATED_TABLES, settings.curated)
-    if result.critical:
-        discard(staging)
-    else:
+    normalised = normalise(build_tables(result.records), load_aliases(settings.reference / "aliases.csv"))
+    normalised.review.to_csv(settings.interim / "review.csv", index=False)
+    result.review = len(normalised.review)
+    result.warnings += [{"file": None, "page": None, "position_no": None, "message": w} for w in normalised.warnings]
+    staging = stage(normalised.tables, CURATED_TABLES, settings.curated)
+    report = validate_tables(read_tables(staging), settings.expectations, (settings.reports / "validation").resolve())
+    result.validation = report.lines()
+    result.critical = [f.title for f in report.critical]
+    result.warnings += [{"file": None, "page": None, "position_no": None, "message": f"validation: {f.title}"}
+                        for f in report.warnings]
+    if report.ok:
         swap(staging, settings.curated)
         result.published = True
+    else:
+        discard(staging)
     result.seconds = time.monotonic() - started
     write_reports(result, settings)
     return result
@@ -164,11 +176,15 @@ def summary_lines(result: RunResult) -> list[str]:
     for w in result.warnings[:20]:
         where = ", ".join(x for x in (w.get("file"), f"p.{w['page']}" if w.get("page") else None,
                                       f"position {w['position_no']}" if w.get("position_no") else None) if x)
-        lines.append(f"WARNING {where}: {w['message']}")
+        lines.append(f"WARNING {where + ': ' if where else ''}{w['message']}")
     for x in result.failures:
         page = f", p.{x.page}" if x.page else ""
         lines.append(f"ERROR {x.file}{page}: {x.reason}")
-    lines += [f"CRITICAL {c}" for c in result.critical]
+    lines += [ln for ln in result.validation if ln.startswith(("CRITICAL", "validation:"))]
+    if result.review:
+        lines.append(f"{result.review} uncertain match(es) to review in interim/review.csv")
+    if not result.published:
+        lines.append("NOT PUBLISHED: curated/ left as it was")
     if result.failures:
         lines.append(f"{len(result.failures)} file(s) failed; see reports/failures.csv")
     return lines

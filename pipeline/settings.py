@@ -5,6 +5,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+PROJECT = Path(__file__).resolve().parent.parent  # committed suites and reference files live here
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -12,8 +14,8 @@ class Settings:
     interim: Path = Path("interim")
     curated: Path = Path("curated")
     reports: Path = Path("reports")
-    reference: Path = Path("reference")
-    expectations: Path = Path("expectations")
+    reference: Path = PROJECT / "reference"
+    expectations: Path = PROJECT / "expectations"
     workers: int = 0  # 0: one per core
     strict: bool = False
     time_limit: float = 300.0  # seconds per PDF
