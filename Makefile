@@ -8,12 +8,32 @@ REPORTS ?= reports
 WORKERS ?= 0
 STRICT  ?= 0
 STRICT_FLAG := $(if $(filter 1 yes true,$(STRICT)),--strict,)
+REALISASI ?= realisasi
+N       ?= 12
 DIRS    := --raw $(RAW) --interim $(INTERIM) --curated $(CURATED) --reports $(REPORTS)
 
-.PHONY: all setup test clean
+.PHONY: all parse validate template score bench docs setup test clean
 
 all:
-	$(IKI) all $(DIRS) --workers $(WORKERS) $(STRICT_FLAG)
+	$(IKI) all $(DIRS) --realisasi $(REALISASI) --workers $(WORKERS) $(STRICT_FLAG)
+
+parse:
+	$(IKI) parse --raw $(RAW) --interim $(INTERIM) --reports $(REPORTS) --workers $(WORKERS) $(STRICT_FLAG)
+
+validate:
+	$(IKI) validate --curated $(CURATED) --reports $(REPORTS) $(STRICT_FLAG)
+
+template:
+	$(IKI) template --curated $(CURATED) --out $(REALISASI)
+
+score:
+	$(IKI) score $(DIRS) --realisasi $(REALISASI) $(STRICT_FLAG)
+
+bench:
+	$(PY) -m pipeline.bench --n $(N) --out $(REPORTS)/bench.json
+
+docs:
+	$(PY) -m pipeline.dictionary
 
 setup: .venv/.installed
 

@@ -1,25 +1,36 @@
 """The `iki` command: one subcommand per stage and `all`.
 
-Exit codes: 0 all good; 1 a file failed or a critical validation failed (or, with --strict,
-any warning); 2 wrong usage."""
+Exit codes: 0 all good; 1 a file failed, a critical validation failed, or (with --strict) a
+warning was raised; 2 wrong usage or missing inputs."""
 from __future__ import annotations
 
 from pathlib import Path
 
 import typer
 
-from .runner import run, summary_lines
+from .runner import RunResult, parse_only, run, summary_lines
 from .settings import Settings
 
 app = typer.Typer(help="Read IKI decree PDFs into validated Parquet tables.", no_args_is_help=True,
                   add_completion=False)
 
 RAW = typer.Option(Path("raw"), "--raw", help="Folder with the decree PDFs as received.")
-INTERIM = typer.Option(Path("interim"), "--interim", help="Folder for what was read (cache included).")
+INTERIM = typer.Option(Path("interim"), "--interim", help="Folder for what was read (the parse cache).")
 CURATED = typer.Option(Path("curated"), "--curated", help="Folder the published Parquet tables go to.")
-REPORTS = typer.Option(Path("reports"), "--reports", help="Folder for the run report and failures.csv.")
-WORKERS = typer.Option(0, "--workers", help="Parallel PDFs; 0 means one per CPU core.")
-STRICT = typer.Option(False, "--strict", help="Fail (exit 1) on warnings too, for CI.")
+REPORTS = typer.Option(Path("reports"), "--reports", help="Folder for the run report, failures.csv and Data Docs.")
+REALISASI = typer.Option(Path("realisasi"), "--realisasi", help="Folder with filled realisation workbooks to score.")
+WORKERS = typer.Option(0, "--workers", help="PDFs parsed at a time; 0 means one per CPU core.")
+STRICT = typer.Option(False, "--strict", help="Also fail (exit 1) on warnings, for CI.")
+
+
+def _settings(**kw) -> Settings:
+    return Settings(**{k: v for k, v in kw.items() if v is not None})
+
+
+def _finish(result: RunResult, strict: bool) -> None:
+    for line in summary_lines(result):
+        typer.echo(line, err=line.startswith(("ERROR", "CRITICAL", "NOT PUBLISHED")))
+    raise typer.Exit(result.exit_code or (1 if strict and result.warnings else 0))
 
 
 @app.callback()
@@ -29,14 +40,56 @@ def main() -> None:
 
 @app.command("all")
 def all_(raw: Path = RAW, interim: Path = INTERIM, curated: Path = CURATED, reports: Path = REPORTS,
-         workers: int = WORKERS, strict: bool = STRICT) -> None:
-    """Parse every PDF in RAW, validate, and publish the tables to CURATED."""
-    settings = Settings(raw=raw, interim=interim, curated=curated, reports=reports, workers=workers, strict=strict)
-    result = run(settings)
-    for line in summary_lines(result):
-        typer.echo(line, err=line.startswith(("ERROR", "CRITICAL")))
-    code = result.exit_code or (1 if strict and result.warnings else 0)
-    raise typer.Exit(code)
+         realisasi: Path = REALISASI, workers: int = WORKERS, strict: bool = STRICT) -> None:
+    """Parse every PDF in RAW, normalise, validate, score filled realisation files, and publish."""
+    _finish(run(_settings(raw=raw, interim=interim, curated=curated, reports=reports, realisasi=realisasi,
+                          workers=workers, strict=strict)), strict)
+
+
+@app.command("parse")
+def parse_(raw: Path = RAW, interim: Path = INTERIM, reports: Path = REPORTS, workers: int = WORKERS,
+           strict: bool = STRICT) -> None:
+    """Only read the PDFs into INTERIM (cached); publishes nothing."""
+    _finish(parse_only(_settings(raw=raw, interim=interim, reports=reports, workers=workers)), strict)
+
+
+@app.command("validate")
+def validate_(curated: Path = CURATED, reports: Path = REPORTS, strict: bool = STRICT) -> None:
+    """Validate the published tables in CURATED again and rebuild the Data Docs."""
+    from .validate import read_tables, validate_tables
+
+    settings = _settings(curated=curated, reports=reports)
+    if not curated.exists():
+        typer.echo(f"no tables in {curated}: run `iki all` first", err=True)
+        raise typer.Exit(2)
+    report = validate_tables(read_tables(curated), settings.expectations, (reports / "validation").resolve())
+    for line in report.lines():
+        typer.echo(line)
+    raise typer.Exit(report.exit_code(strict))
+
+
+@app.command("template")
+def template_(curated: Path = CURATED, out: Path = typer.Option(Path("realisasi"), "--out",
+              help="Folder the realisation workbooks are written to."),
+              overwrite: bool = typer.Option(False, "--overwrite", help="Replace existing workbooks.")) -> None:
+    """Write a realisation workbook (and CSV twin) per published decree, to fill in."""
+    from .score import write_templates
+
+    if not curated.exists():
+        typer.echo(f"no tables in {curated}: run `iki all` first", err=True)
+        raise typer.Exit(2)
+    for p in write_templates(curated, out, overwrite=overwrite):
+        typer.echo(f"wrote {p}")
+
+
+@app.command("score")
+def score_(raw: Path = RAW, interim: Path = INTERIM, curated: Path = CURATED, reports: Path = REPORTS,
+           realisasi: Path = REALISASI, strict: bool = STRICT) -> None:
+    """Score the filled workbooks in REALISASI (runs the cached pipeline, then publishes the scores)."""
+    if not realisasi.is_dir():
+        typer.echo(f"no folder {realisasi}: run `iki template` and fill the workbooks first", err=True)
+        raise typer.Exit(2)
+    all_(raw, interim, curated, reports, realisasi, 0, strict)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ from .normalise import load_aliases, normalise
 from .progress import progress
 from .publish import clean_versions, discard, stage, swap
 from .schema import CURATED_TABLES
+from .score import publish_scores, report as score_report, score
 from .settings import Settings
 from .tables import build_tables
 from .validate import read_tables, validate_tables
@@ -55,6 +56,7 @@ class RunResult:
     critical: list[str] = field(default_factory=list)
     validation: list[str] = field(default_factory=list)  # the validation report's lines
     review: int = 0  # uncertain matches waiting in interim/review.csv
+    scoring: list[str] = field(default_factory=list)  # the score stage's report lines
 
     @property
     def exit_code(self) -> int:
@@ -122,10 +124,7 @@ def parse_all(sources: list[Source], settings: Settings, result: RunResult) -> N
             result.warnings.append({"file": src.names[0], **w})
 
 
-def run(settings: Settings) -> RunResult:
-    started = time.monotonic()
-    result = RunResult()
-    clean_versions(settings.curated)
+def _read(settings: Settings, result: RunResult) -> None:
     sources = discover(settings, result)
     result.files = len(sources) + len({f.file for f in result.failures})
     parse_all(sources, settings, result)
@@ -133,11 +132,30 @@ def run(settings: Settings) -> RunResult:
         result.pages += rec["n_pages"]
         result.positions += len(rec["positions"])
         result.indicators += sum(len(p["indicators"]) for p in rec["positions"])
+
+
+def parse_only(settings: Settings) -> RunResult:
+    """raw/ -> interim/ alone, so the parse stage can be run and timed on its own."""
+    started = time.monotonic()
+    result = RunResult()
+    _read(settings, result)
+    result.seconds = time.monotonic() - started
+    write_reports(result, settings)
+    return result
+
+
+def run(settings: Settings) -> RunResult:
+    started = time.monotonic()
+    result = RunResult()
+    clean_versions(settings.curated)
+    _read(settings, result)
     normalised = normalise(build_tables(result.records), load_aliases(settings.reference / "aliases.csv"))
     normalised.review.to_csv(settings.interim / "review.csv", index=False)
     result.review = len(normalised.review)
     result.warnings += [{"file": None, "page": None, "position_no": None, "message": w} for w in normalised.warnings]
     staging = stage(normalised.tables, CURATED_TABLES, settings.curated)
+    if settings.realisasi.is_dir():
+        score_into(staging, settings, result)
     report = validate_tables(read_tables(staging), settings.expectations, (settings.reports / "validation").resolve())
     result.validation = report.lines()
     result.critical = [f.title for f in report.critical]
@@ -151,6 +169,17 @@ def run(settings: Settings) -> RunResult:
     result.seconds = time.monotonic() - started
     write_reports(result, settings)
     return result
+
+
+def score_into(staging: Path, settings: Settings, result: RunResult) -> None:
+    """Score the filled realisation files against the staged tables; a bad workbook is reported
+    and skipped, the others still score."""
+    scored = score(staging, settings.realisasi, settings.policy)
+    for e in scored.errors:
+        result.failures.append(Failure(str(e.workbook), "", "score", None, str(e)))
+    if scored.accepted:
+        publish_scores(scored, staging)
+    result.scoring = score_report(scored).splitlines()
 
 
 def write_reports(result: RunResult, settings: Settings) -> None:
@@ -180,11 +209,12 @@ def summary_lines(result: RunResult) -> list[str]:
     for x in result.failures:
         page = f", p.{x.page}" if x.page else ""
         lines.append(f"ERROR {x.file}{page}: {x.reason}")
+    lines += [ln for ln in result.scoring if not ln.startswith("error:")]
     lines += [ln for ln in result.validation if ln.startswith(("CRITICAL", "validation:"))]
     if result.review:
         lines.append(f"{result.review} uncertain match(es) to review in interim/review.csv")
-    if not result.published:
-        lines.append("NOT PUBLISHED: curated/ left as it was")
+    if result.critical:
+        lines.append("NOT PUBLISHED: critical validation failures; curated/ left as it was")
     if result.failures:
         lines.append(f"{len(result.failures)} file(s) failed; see reports/failures.csv")
     return lines

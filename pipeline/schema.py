@@ -94,8 +94,9 @@ POSITIONS = Table(
                since="2"),
         Column("atasan_key", STR, "jabatan_key atasan langsung", "jabatan_key of the direct superior",
                "SEKRETARIS", nullable=True, since="2"),
-        Column("position_key", STR, "kunci stabil jabatan (decree_id + jabatan_key + unit)",
-               "stable id from decree_id + jabatan_key + unit", "a1b2c3d4e5f60718", since="2"),
+        Column("position_key", STR, "kunci stabil jabatan (decree_id + jabatan_key + unit; + urutan bila berulang)",
+               "stable id from decree_id + jabatan_key + unit (+ order among identical blocks)",
+               "a1b2c3d4e5f60718", since="2"),
     ),
 )
 

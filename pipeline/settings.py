@@ -16,6 +16,8 @@ class Settings:
     reports: Path = Path("reports")
     reference: Path = PROJECT / "reference"
     expectations: Path = PROJECT / "expectations"
+    realisasi: Path = Path("realisasi")  # filled realisation workbooks/CSVs to score
+    policy: Path = PROJECT / "reference" / "scoring.yaml"
     workers: int = 0  # 0: one per core
     strict: bool = False
     time_limit: float = 300.0  # seconds per PDF
