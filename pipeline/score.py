@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
-from pipeline.schema import CURATED_TABLES, SCORE_SUMMARY, SCORE_TABLES, SCORES
+from pipeline.schema import SCORE_SUMMARY, SCORES
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_POLICY = ROOT / "reference" / "scoring.yaml"
@@ -33,6 +33,7 @@ TEMPLATE_VERSION = "1"
 SHEET = "Realisasi"
 INFO_SHEET = "Petunjuk"
 POLARITAS = ("positif", "negatif")
+SCORES_TABLE_ERROR = "scores.parquet"  # the workbook field of an error found in the computed table itself
 
 
 # --------------------------------------------------------------------------- policy
@@ -948,7 +949,7 @@ def score(curated_dir: Path, realisasi_dir: Path, policy_path: Path = DEFAULT_PO
         summary = summarise(all_rows, policy)
         scores = all_rows[SCORES.names].reset_index(drop=True)
         for exp, col, idx in run_suite("scores", scores, policy):
-            errors.append(ScoreError("scores", None, None, col, f"expectation failed: {exp} at rows {idx[:5]}"))
+            errors.append(ScoreError(SCORES_TABLE_ERROR, None, None, col, f"expectation failed: {exp} at rows {idx[:5]}"))
     return ScoreResult(scores, summary, errors, accepted, sorted(rejected), skipped)
 
 
@@ -979,6 +980,8 @@ def _atomic_parquet(table: pa.Table, path: Path) -> None:
 def publish_scores(result: ScoreResult, curated_dir: Path) -> list[Path]:
     """Write scores.parquet and score_summary.parquet; rows are sorted and carry no timestamps, so reruns
     on the same input give byte-identical files."""
+    if any(e.workbook == SCORES_TABLE_ERROR for e in result.errors):
+        raise ValueError("the computed scores fail expectations/scores.json; nothing published")
     curated_dir = Path(curated_dir)
     out = []
     for table, df in ((SCORES, result.scores), (SCORE_SUMMARY, result.summary)):
@@ -1032,12 +1035,16 @@ def main(argv: Iterable[str] | None = None) -> int:
     s.add_argument("--realisasi", type=Path, default=ROOT / "realisasi")
     s.add_argument("--policy", type=Path, default=DEFAULT_POLICY)
     a = ap.parse_args(list(argv) if argv is not None else None)
-    if a.cmd == "template":
-        for p in write_templates(a.curated, a.out, overwrite=a.overwrite):
-            print(f"wrote {p}")
-        return 0
-    res = score(a.curated, a.realisasi, a.policy)
-    publish_scores(res, a.curated)
+    try:
+        if a.cmd == "template":
+            for p in write_templates(a.curated, a.out, overwrite=a.overwrite):
+                print(f"wrote {p}")
+            return 0
+        res = score(a.curated, a.realisasi, a.policy)
+        publish_scores(res, a.curated)
+    except (FileNotFoundError, ValueError) as e:  # missing curated tables or a bad policy: say so, no traceback
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     print(report(res))
     return 1 if res.errors else 0
 

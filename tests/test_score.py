@@ -548,3 +548,11 @@ def test_example_scores_cleanly(tmp_path):
     assert res.ok, [str(e) for e in res.errors[:5]]
     assert len(res.scores) == 89 and res.scores.capaian.notna().sum() >= 80
     assert set(res.summary[res.summary.level == "position"].predikat.dropna()) >= {"Baik"}
+
+
+def test_publish_refuses_scores_that_fail_their_suite(tmp_path):
+    bad = S.ScoreResult(pd.DataFrame(columns=SCORES.names), pd.DataFrame(columns=SCORE_SUMMARY.names),
+                        [S.ScoreError(S.SCORES_TABLE_ERROR, None, None, "capaian", "expectation failed")], [], [], [])
+    with pytest.raises(ValueError, match="nothing published"):
+        S.publish_scores(bad, tmp_path)
+    assert list(tmp_path.iterdir()) == []
