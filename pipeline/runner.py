@@ -158,10 +158,10 @@ def run(settings: Settings) -> RunResult:
         score_into(staging, settings, result)
     report = validate_tables(read_tables(staging), settings.expectations, (settings.reports / "validation").resolve())
     result.validation = report.lines()
-    result.critical = [f.title for f in report.critical]
+    result.critical += [f.title for f in report.critical]
     result.warnings += [{"file": None, "page": None, "position_no": None, "message": f"validation: {f.title}"}
                         for f in report.warnings]
-    if report.ok:
+    if not result.critical:
         swap(staging, settings.curated)
         result.published = True
     else:
@@ -178,7 +178,10 @@ def score_into(staging: Path, settings: Settings, result: RunResult) -> None:
     for e in scored.errors:
         result.failures.append(Failure(str(e.workbook), "", "score", None, str(e)))
     if scored.accepted:
-        publish_scores(scored, staging)
+        try:
+            publish_scores(scored, staging)
+        except ValueError as exc:  # the computed scores failed their own expectations
+            result.critical.append(f"scores: {exc}")
     result.scoring = score_report(scored).splitlines()
 
 
