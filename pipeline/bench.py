@@ -1,0 +1,422 @@
+"""Benchmark: how fast the parse stage and the whole pipeline read decrees, against the floor any
+pdfplumber-based extractor pays, plain `extract_tables`, 1 vs 2 workers, and peak memory.
+
+    python -m pipeline.bench [--n 12] [--out reports/bench.json] [--profile [cprofile|pyinstrument]]
+
+The corpus is N decrees rendered by the test fixture generator (tests/fixtures, LibreOffice; cached
+under .cache/bench/) over a few layout variants, plus the sample decree in raw/. Every measurement
+reads the same pages in this one run. Whole-pipeline runs and the per-worker memory probe run in a
+fresh interpreter each, like `iki all`, so nothing measured earlier here (caches, heap) leaks in.
+
+Targets (reported, never asserted): parse within 1.5x the floor; parse faster than extract_tables;
+2 workers >= 1.7x one worker; peak RSS per worker < 400 MB."""
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+TESTS = ROOT / "tests"
+SAMPLE = ROOT / "raw" / "mojokerto-diskominfo-2025.office.pdf"
+CACHE = ROOT / ".cache" / "bench"
+DEFAULT_N = 12
+# A spread of page sizes, fonts and table layouts (names in tests/fixtures/generator.VARIANTS).
+BENCH_VARIANTS = ("reference", "a4p_serif_split", "dejavu_flow", "small_serif_flow", "large_type",
+                  "a4l_empty_text")
+SEED0 = 7000
+
+TARGETS = {"parse_vs_floor": 1.5, "speedup_2_vs_1": 1.7, "worker_peak_mb": 400.0}
+
+
+# --- corpus ----------------------------------------------------------------------------------
+
+def build_corpus(n: int, dest: Path, cache: Path = CACHE) -> list[Path]:
+    """N generated decrees (cached renders) plus the sample decree, copied into `dest`."""
+    if str(TESTS) not in sys.path:
+        sys.path.insert(0, str(TESTS))
+    from fixtures.content import make_content  # noqa: PLC0415 - test code, only needed here
+    from fixtures.generator import VARIANTS, render  # noqa: PLC0415
+
+    jobs = [(make_content(SEED0 + i), VARIANTS[BENCH_VARIANTS[i % len(BENCH_VARIANTS)]]) for i in range(n)]
+    dest.mkdir(parents=True, exist_ok=True)
+    pdfs = render(jobs, dest, cache=cache / "pdfs") if jobs else []
+    sample = dest / SAMPLE.name
+    shutil.copyfile(SAMPLE, sample)
+    return [*pdfs, sample]
+
+
+# --- measurements ----------------------------------------------------------------------------
+
+def _page_count(pdfs: list[Path]) -> dict[Path, int]:
+    import pdfplumber  # noqa: PLC0415
+
+    out = {}
+    for p in pdfs:
+        with pdfplumber.open(p) as pdf:
+            out[p] = len(pdf.pages)
+    return out
+
+
+def warm_up(pdfs: list[Path]) -> None:
+    """Imports, font metrics and CMaps loaded once, so the first measurement does not pay for them."""
+    import pdfplumber  # noqa: PLC0415
+
+    from . import parse  # noqa: F401, PLC0415
+
+    for p in pdfs[:1] + pdfs[-1:]:
+        with pdfplumber.open(p) as pdf:
+            pdf.pages[0].extract_words()
+
+
+def measure_floor(pdfs: list[Path]) -> tuple[float, int]:
+    """(a) Open every page and read its chars, rects and lines: what pdfplumber costs by itself."""
+    import pdfplumber  # noqa: PLC0415
+
+    pages = 0
+    t = time.perf_counter()
+    for p in pdfs:
+        with pdfplumber.open(p) as pdf:
+            for page in pdf.pages:
+                _ = (len(page.chars), len(page.rects), len(page.lines))
+                page.flush_cache()
+                pages += 1
+    return time.perf_counter() - t, pages
+
+
+def measure_extract_tables(pdfs: list[Path]) -> tuple[float, int]:
+    """(b) Plain pdfplumber table extraction with its default settings, every page."""
+    import pdfplumber  # noqa: PLC0415
+
+    pages = 0
+    t = time.perf_counter()
+    for p in pdfs:
+        with pdfplumber.open(p) as pdf:
+            for page in pdf.pages:
+                page.extract_tables()
+                page.flush_cache()
+                pages += 1
+    return time.perf_counter() - t, pages
+
+
+def measure_parse(pdfs: list[Path]) -> tuple[float, int]:
+    """(c) Our parse stage alone, serial, in this process."""
+    from .parse import parse_pdf  # noqa: PLC0415
+
+    pages = 0
+    t = time.perf_counter()
+    for p in pdfs:
+        pages += parse_pdf(p)["n_pages"]
+    return time.perf_counter() - t, pages
+
+
+_CHILD = """
+import json, resource, sys, time
+from pathlib import Path
+sys.path.insert(0, {root!r})
+
+
+def hwm_kb():
+    # VmHWM is this process's own peak; ru_maxrss after exec also carries the spawning parent's
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+args = json.loads(sys.argv[1])
+if args["mode"] == "pipeline":
+    from pipeline import runner
+    from pipeline.settings import Settings
+    phases = {{}}
+
+    def timed(name, fn):
+        def wrapper(*a, **k):
+            t0 = time.perf_counter()
+            try:
+                return fn(*a, **k)
+            finally:
+                phases[name] = phases.get(name, 0.0) + time.perf_counter() - t0
+        return wrapper
+
+    for name in args["phases"]:
+        if callable(getattr(runner, name, None)):
+            setattr(runner, name, timed(name, getattr(runner, name)))
+    w = Path(args["work"])
+    s = Settings(raw=Path(args["raw"]), interim=w / "interim", curated=w / "curated", reports=w / "reports",
+                 workers=args["workers"])
+    t = time.perf_counter()
+    r = runner.run(s)
+    dt = time.perf_counter() - t
+    out = {{"seconds": dt, "pages": r.pages, "files": r.files, "parsed": r.parsed, "cached": r.cached,
+            "failures": [f.file + ": " + f.reason for f in r.failures], "phases": phases}}
+else:
+    from pipeline.parse import parse_pdf
+    base = hwm_kb()
+    t = time.perf_counter()
+    n = parse_pdf(Path(args["pdf"]))["n_pages"]
+    out = {{"seconds": time.perf_counter() - t, "pages": n, "baseline_kb": base}}
+out["self_hwm_kb"] = hwm_kb()
+out["self_maxrss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+out["children_maxrss_kb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+print(json.dumps(out))
+"""
+
+# runner-level functions timed inside the whole-pipeline runs (those that exist are wrapped)
+PHASES = ("parse_all", "build_tables", "normalise", "stage", "score_into", "read_tables", "validate_tables",
+          "swap", "write_reports")
+
+
+def _fresh_python(args: dict, cwd: Path) -> dict:
+    """Run one measurement in a new interpreter (memory in kB). `cwd` is an empty work folder, so
+    settings that default to relative folders (realisasi/, ...) find nothing of the repo's."""
+    proc = subprocess.run([sys.executable, "-c", _CHILD.format(root=str(ROOT)), json.dumps(args)],
+                          capture_output=True, text=True, cwd=cwd, check=False)
+    if proc.returncode != 0:
+        raise RuntimeError(f"benchmark child failed ({args['mode']}):\n{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def measure_pipeline(raw: Path, workers: int) -> dict:
+    """(d)/(e) The whole pipeline (discover, guarded parse in forked workers, tables, publish,
+    reports) into a fresh interim/curated: nothing comes from the cache."""
+    with tempfile.TemporaryDirectory(prefix="iki-bench-run-") as work:
+        out = _fresh_python({"mode": "pipeline", "raw": str(raw), "work": work, "workers": workers,
+                             "phases": PHASES}, Path(work))
+    if out["failures"]:
+        raise RuntimeError(f"pipeline run failed on: {out['failures']}")
+    assert out["cached"] == 0, "the benchmark run read from a parse cache"
+    return out
+
+
+def measure_worker_memory(pdf: Path) -> dict:
+    """(f) Peak RSS of one worker parsing `pdf`: a fresh interpreter that imports the parse stage
+    (the baseline every forked worker inherits) and parses the file."""
+    with tempfile.TemporaryDirectory(prefix="iki-bench-mem-") as work:
+        return _fresh_python({"mode": "worker", "pdf": str(pdf)}, Path(work))
+
+
+# --- machine ---------------------------------------------------------------------------------
+
+def machine() -> dict:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.lower().startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:
+        usable = len(os.sched_getaffinity(0))
+    except AttributeError:
+        usable = os.cpu_count()
+    import pdfplumber  # noqa: PLC0415
+    import pdfminer  # noqa: PLC0415
+
+    return {"cpu": cpu, "cores": os.cpu_count(), "usable_cores": usable, "python": platform.python_version(),
+            "platform": platform.platform(), "pdfplumber": pdfplumber.__version__,
+            "pdfminer": getattr(pdfminer, "__version__", "?")}
+
+
+# --- profile ---------------------------------------------------------------------------------
+
+def profile_parse(pdfs: list[Path], tool: str = "cprofile", top: int = 25) -> str:
+    """Where the parse stage's time goes: cProfile's top functions by cumulative time (and by own
+    time), or pyinstrument's call tree."""
+    from .parse import parse_pdf  # noqa: PLC0415
+
+    if tool == "pyinstrument":
+        from pyinstrument import Profiler  # noqa: PLC0415
+
+        prof = Profiler(interval=0.001)
+        prof.start()
+        for p in pdfs:
+            parse_pdf(p)
+        prof.stop()
+        return prof.output_text(unicode=True, color=False, show_all=False)
+    import cProfile  # noqa: PLC0415
+    import pstats  # noqa: PLC0415
+
+    prof = cProfile.Profile()
+    prof.enable()
+    for p in pdfs:
+        parse_pdf(p)
+    prof.disable()
+    buf = io.StringIO()
+    stats = pstats.Stats(prof, stream=buf).strip_dirs()
+    buf.write(f"=== parse stage (c) under cProfile: top {top} by cumulative time ===\n")
+    stats.sort_stats("cumulative").print_stats(top)
+    buf.write(f"=== top {top} by own time ===\n")
+    stats.sort_stats("tottime").print_stats(top)
+    return buf.getvalue()
+
+
+# --- the run ---------------------------------------------------------------------------------
+
+def _row(name: str, label: str, seconds: float, pages: int, floor: float | None) -> dict:
+    return {"name": name, "label": label, "pages": pages, "seconds": round(seconds, 3),
+            "pages_per_s": round(pages / seconds, 2) if seconds > 0 else 0.0,
+            "ratio_to_floor": round(seconds / floor, 2) if floor else 1.0}
+
+
+def _best(fn, repeat: int, *args):
+    results = [fn(*args) for _ in range(max(1, repeat))]
+    return min(results, key=lambda r: r[0] if isinstance(r, tuple) else r["seconds"])
+
+
+def bench(n: int = DEFAULT_N, repeat: int = 1, cache: Path = CACHE, log=print) -> dict:
+    with tempfile.TemporaryDirectory(prefix="iki-bench-") as tmp:
+        raw = Path(tmp) / "raw"
+        t = time.perf_counter()
+        pdfs = build_corpus(n, raw, cache)
+        log(f"corpus: {len(pdfs)} PDFs ready in {time.perf_counter() - t:.1f} s")
+        counts = _page_count(pdfs)
+        warm_up(pdfs)
+        log("measuring (a) floor ...")
+        floor_s, pages = _best(measure_floor, repeat, pdfs)
+        log("measuring (b) extract_tables ...")
+        tables_s, tables_pages = _best(measure_extract_tables, repeat, pdfs)
+        log("measuring (c) parse stage ...")
+        parse_s, parse_pages = _best(measure_parse, repeat, pdfs)
+        log("measuring (d) pipeline, 1 worker ...")
+        w1 = _best(measure_pipeline, repeat, raw, 1)
+        log("measuring (e) pipeline, 2 workers ...")
+        w2 = _best(measure_pipeline, repeat, raw, 2)
+        largest = max(pdfs, key=lambda p: (counts[p], p.stat().st_size))
+        log(f"measuring (f) worker memory on {largest.name} ...")
+        mem = measure_worker_memory(largest)
+        self_maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        assert pages == tables_pages == parse_pages == w1["pages"] == w2["pages"] == sum(counts.values()), \
+            (pages, tables_pages, parse_pages, w1["pages"], w2["pages"])
+        corpus = {"decrees": len(pdfs), "generated": n, "pages": pages, "variants": list(BENCH_VARIANTS[:max(1, n)]),
+                  "files": [{"name": p.name, "pages": counts[p], "bytes": p.stat().st_size} for p in pdfs]}
+
+    rows = [
+        _row("floor", "(a) floor: pdfplumber chars+rects+lines", floor_s, pages, floor_s),
+        _row("extract_tables", "(b) pdfplumber extract_tables()", tables_s, pages, floor_s),
+        _row("parse", "(c) parse stage (parse_pdf, serial)", parse_s, pages, floor_s),
+        _row("pipeline_w1", "(d) whole pipeline, workers=1", w1["seconds"], pages, floor_s),
+        _row("pipeline_w2", "(e) whole pipeline, workers=2", w2["seconds"], pages, floor_s),
+    ]
+    if "parse_all" in w1["phases"] and "parse_all" in w2["phases"]:
+        rows += [_row("pipeline_parse_w1", "    its guarded parse phase, workers=1", w1["phases"]["parse_all"],
+                      pages, floor_s),
+                 _row("pipeline_parse_w2", "    its guarded parse phase, workers=2", w2["phases"]["parse_all"],
+                      pages, floor_s)]
+    rows.append(_row("worker_largest", f"(f) one worker, largest decree ({mem['pages']} p.)", mem["seconds"],
+                     mem["pages"], floor_s * mem["pages"] / pages))
+    mb = 1024.0  # kB -> MB
+    memory = {
+        "largest_decree": largest.name,
+        "largest_pages": mem["pages"],
+        # VmHWM of a fresh interpreter parsing the largest decree (its own peak RSS)
+        "worker_peak_mb": round(mem["self_hwm_kb"] / mb, 1),
+        "worker_baseline_mb": round(mem["baseline_kb"] / mb, 1),
+        # ru_maxrss after exec also includes the spawning (bench) process: kept for reference only
+        "worker_ru_maxrss_mb": round(mem["self_maxrss_kb"] / mb, 1),
+        # RUSAGE_CHILDREN of the pipeline process: the largest forked parse worker (RSS shared with
+        # the parent at fork time included)
+        "pipeline_w1_children_peak_mb": round(w1["children_maxrss_kb"] / mb, 1),
+        "pipeline_w2_children_peak_mb": round(w2["children_maxrss_kb"] / mb, 1),
+        "pipeline_w1_parent_peak_mb": round(w1["self_hwm_kb"] / mb, 1),
+        "bench_process_peak_mb": round(self_maxrss / mb, 1),
+    }
+    speedup = w1["seconds"] / w2["seconds"] if w2["seconds"] > 0 else 0.0
+    p1, p2 = w1["phases"].get("parse_all"), w2["phases"].get("parse_all")
+    parse_speedup = p1 / p2 if p1 and p2 else None
+    worker_peak = max(memory["worker_peak_mb"], memory["pipeline_w1_children_peak_mb"],
+                      memory["pipeline_w2_children_peak_mb"])
+    targets = [
+        {"target": "parse within 1.5x the floor", "value": rows[2]["ratio_to_floor"],
+         "met": rows[2]["ratio_to_floor"] <= TARGETS["parse_vs_floor"]},
+        {"target": "parse faster than extract_tables (extract_tables s / parse s)",
+         "value": round(tables_s / parse_s, 2), "met": parse_s < tables_s},
+        {"target": "2 workers >= 1.7x one worker (whole pipeline)", "value": round(speedup, 2),
+         "met": speedup >= TARGETS["speedup_2_vs_1"]},
+        {"target": "peak RSS per worker < 400 MB (largest of probe and pipeline workers)",
+         "value": worker_peak, "met": worker_peak < TARGETS["worker_peak_mb"]},
+    ]
+    if parse_speedup is not None:
+        targets.insert(3, {"target": "2 workers >= 1.7x one worker (parse phase only)",
+                           "value": round(parse_speedup, 2), "met": parse_speedup >= TARGETS["speedup_2_vs_1"]})
+    phases = {"workers_1": {k: round(v, 3) for k, v in w1["phases"].items()},
+              "workers_2": {k: round(v, 3) for k, v in w2["phases"].items()}}
+    return {"machine": machine(), "corpus": {k: v for k, v in corpus.items()}, "repeat": repeat, "rows": rows,
+            "speedup_2_vs_1": round(speedup, 2),
+            "parse_phase_speedup_2_vs_1": round(parse_speedup, 2) if parse_speedup else None,
+            "pipeline_phases_s": phases, "memory": memory, "targets": targets}
+
+
+def render_report(report: dict) -> str:
+    """The same figures as the JSON, as plain text."""
+    m, c = report["machine"], report["corpus"]
+    out = [f"machine: {m['cpu']}, {m['cores']} cores ({m['usable_cores']} usable), Python {m['python']}, "
+           f"pdfplumber {m['pdfplumber']}",
+           f"corpus: {c['decrees']} decrees ({c['generated']} generated + sample), {c['pages']} pages",
+           ""]
+    head = f"{'measurement':<48} {'pages':>6} {'seconds':>9} {'pages/s':>9} {'x floor':>8}"
+    out += [head, "-" * len(head)]
+    for r in report["rows"]:
+        out.append(f"{r['label']:<48} {r['pages']:>6} {r['seconds']:>9.2f} {r['pages_per_s']:>9.1f} "
+                   f"{r['ratio_to_floor']:>8.2f}")
+    mem = report["memory"]
+    out += ["",
+            f"speedup, 2 workers vs 1: {report['speedup_2_vs_1']:.2f}x whole pipeline"
+            + (f", {report['parse_phase_speedup_2_vs_1']:.2f}x its parse phase"
+               if report.get("parse_phase_speedup_2_vs_1") else ""),
+            "pipeline phases, s (workers=1 / workers=2): " + ", ".join(
+                f"{k} {v:.2f}/{report['pipeline_phases_s']['workers_2'].get(k, 0):.2f}"
+                for k, v in report["pipeline_phases_s"]["workers_1"].items()),
+            f"peak RSS, one worker parsing {mem['largest_decree']} ({mem['largest_pages']} pages): "
+            f"{mem['worker_peak_mb']:.0f} MB VmHWM (interpreter + imports: {mem['worker_baseline_mb']:.0f} MB)",
+            f"peak RSS of pipeline workers (RUSAGE_CHILDREN): workers=1 {mem['pipeline_w1_children_peak_mb']:.0f} MB, "
+            f"workers=2 {mem['pipeline_w2_children_peak_mb']:.0f} MB; pipeline parent "
+            f"{mem['pipeline_w1_parent_peak_mb']:.0f} MB",
+            "",
+            "targets:"]
+    for t in report["targets"]:
+        out.append(f"  [{'met' if t['met'] else 'MISSED':>6}] {t['target']}: {t['value']}")
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m pipeline.bench", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--n", type=int, default=DEFAULT_N, help=f"generated decrees (default {DEFAULT_N}), "
+                                                             "plus the sample decree")
+    ap.add_argument("--out", type=Path, default=Path("reports/bench.json"), help="JSON report path")
+    ap.add_argument("--repeat", type=int, default=1, help="repeat each timing, keep the fastest")
+    ap.add_argument("--cache", type=Path, default=CACHE, help="where rendered corpus PDFs are cached")
+    ap.add_argument("--profile", nargs="?", const="cprofile", choices=("cprofile", "pyinstrument"),
+                    help="also profile the parse stage (c) and print where the time goes")
+    args = ap.parse_args(argv)
+    if args.n < 0:
+        ap.error("--n must be >= 0")
+    log = lambda msg: print(msg, file=sys.stderr, flush=True)  # noqa: E731
+    report = bench(args.n, args.repeat, args.cache, log)
+    if args.profile:
+        with tempfile.TemporaryDirectory(prefix="iki-bench-prof-") as tmp:
+            pdfs = build_corpus(args.n, Path(tmp), args.cache)
+            text = profile_parse(pdfs, args.profile)
+        report["profile"] = {"tool": args.profile, "text": text}
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+    print(render_report(report))
+    if args.profile:
+        print()
+        print(report["profile"]["text"])
+    print(f"\nwritten: {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
