@@ -1,0 +1,56 @@
+"""Broken annexes, rendered like real ones, fail validation by name (file, page, position) and
+leave the curated/ of an earlier good run byte-identical."""
+import copy
+import json
+
+import pytest
+
+from conftest import SAMPLE, run_on
+from fixtures.content import make_content
+from fixtures.generator import VARIANTS, render
+
+
+def _broken(kind: str) -> dict:
+    c = make_content(31)
+    pos = c["positions"][1]
+    if kind == "empty_formula":
+        pos["sasaran"][0]["indicators"][0]["formula"] = {"text": "", "numerator": None, "denominator": None}
+    elif kind == "missing_column":
+        for p in c["positions"]:
+            p["columns"] = [h for h in p["columns"] if "SUMBER" not in h]
+    elif kind == "no_indicators":
+        pos["sasaran"] = []
+    return c
+
+
+@pytest.fixture(scope="module")
+def broken_pdfs(tmp_path_factory):
+    kinds = ["empty_formula", "missing_column", "no_indicators"]
+    out = tmp_path_factory.mktemp("broken")
+    pdfs = render([(_broken(k), VARIANTS["reference"]) for k in kinds], out)
+    return dict(zip(kinds, pdfs))
+
+
+@pytest.mark.parametrize("kind, check", [
+    ("empty_formula", "formulasi not empty"),
+    ("missing_column", "sumber_data"),
+    ("no_indicators", "positions has indicators"),
+])
+def test_broken_annex_fails_by_name_and_keeps_curated(tmp_path, broken_pdfs, kind, check):
+    good, settings = run_on(tmp_path, [SAMPLE])
+    assert good.published
+    before = {p.name: p.read_bytes() for p in settings.curated.glob("*.parquet")}
+    bad, _ = run_on(tmp_path, [broken_pdfs[kind]])
+    assert not bad.published and bad.exit_code == 1
+    assert any(check in c for c in bad.critical), bad.critical
+    summary = json.loads((settings.reports / "validation" / "summary.json").read_text())
+    failed = [f for f in summary["critical"]
+              if check in f"{f['table']}.{','.join(f['columns'])} {f['check']}" or check in f"{f['table']} {f['check']}"]
+    assert failed
+    rows = [r for f in failed for r in f["rows"]]
+    if kind != "missing_column":  # a missing column has no row to point at; it names the file
+        assert any(r["source_file"] == broken_pdfs[kind].name and r["page"] and r["position_no"] == 2 for r in rows), rows
+    else:
+        assert broken_pdfs[kind].name in json.dumps(failed)
+    after = {p.name: p.read_bytes() for p in settings.curated.glob("*.parquet")}
+    assert after == before
