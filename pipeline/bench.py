@@ -223,7 +223,12 @@ def machine() -> dict:
     import pdfplumber  # noqa: PLC0415
     import pdfminer  # noqa: PLC0415
 
+    try:
+        load = [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        load = None
     return {"cpu": cpu, "cores": os.cpu_count(), "usable_cores": usable, "python": platform.python_version(),
+            "load_average_at_start": load,
             "platform": platform.platform(), "pdfplumber": pdfplumber.__version__,
             "pdfminer": getattr(pdfminer, "__version__", "?")}
 
@@ -275,6 +280,7 @@ def _best(fn, repeat: int, *args):
 
 
 def bench(n: int = DEFAULT_N, repeat: int = 1, cache: Path = CACHE, log=print) -> dict:
+    host = machine()  # load average before this run adds its own
     with tempfile.TemporaryDirectory(prefix="iki-bench-") as tmp:
         raw = Path(tmp) / "raw"
         t = time.perf_counter()
@@ -298,7 +304,13 @@ def bench(n: int = DEFAULT_N, repeat: int = 1, cache: Path = CACHE, log=print) -
         self_maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         assert pages == tables_pages == parse_pages == w1["pages"] == w2["pages"] == sum(counts.values()), \
             (pages, tables_pages, parse_pages, w1["pages"], w2["pages"])
-        corpus = {"decrees": len(pdfs), "generated": n, "pages": pages, "variants": list(BENCH_VARIANTS[:max(1, n)]),
+        # the best 2-worker makespan at file granularity (largest files first), in pages
+        loads = [0, 0]
+        for c in sorted(counts.values(), reverse=True):
+            loads[loads.index(min(loads))] += c
+        corpus = {"decrees": len(pdfs), "generated": n, "pages": pages,
+                  "two_worker_ceiling": round(pages / max(loads), 2),
+                  "variants": list(BENCH_VARIANTS[:max(1, n)]),
                   "files": [{"name": p.name, "pages": counts[p], "bytes": p.stat().st_size} for p in pdfs]}
 
     rows = [
@@ -351,7 +363,7 @@ def bench(n: int = DEFAULT_N, repeat: int = 1, cache: Path = CACHE, log=print) -
                            "value": round(parse_speedup, 2), "met": parse_speedup >= TARGETS["speedup_2_vs_1"]})
     phases = {"workers_1": {k: round(v, 3) for k, v in w1["phases"].items()},
               "workers_2": {k: round(v, 3) for k, v in w2["phases"].items()}}
-    return {"machine": machine(), "corpus": {k: v for k, v in corpus.items()}, "repeat": repeat, "rows": rows,
+    return {"machine": host, "corpus": {k: v for k, v in corpus.items()}, "repeat": repeat, "rows": rows,
             "speedup_2_vs_1": round(speedup, 2),
             "parse_phase_speedup_2_vs_1": round(parse_speedup, 2) if parse_speedup else None,
             "pipeline_phases_s": phases, "memory": memory, "targets": targets}
@@ -362,8 +374,13 @@ def render_report(report: dict) -> str:
     m, c = report["machine"], report["corpus"]
     out = [f"machine: {m['cpu']}, {m['cores']} cores ({m['usable_cores']} usable), Python {m['python']}, "
            f"pdfplumber {m['pdfplumber']}",
-           f"corpus: {c['decrees']} decrees ({c['generated']} generated + sample), {c['pages']} pages",
+           f"corpus: {c['decrees']} decrees ({c['generated']} generated + sample), {c['pages']} pages; "
+           f"2-worker ceiling at file granularity: {c['two_worker_ceiling']:.2f}x",
            ""]
+    load, usable = m.get("load_average_at_start"), m.get("usable_cores") or 1
+    if load and load[0] > 0.5 * usable:
+        out[1:1] = [f"WARNING: load average {load[0]:.1f} on {usable} cores before the run: timings, "
+                    "and the 2-worker speedup above all, are disturbed by other work"]
     head = f"{'measurement':<48} {'pages':>6} {'seconds':>9} {'pages/s':>9} {'x floor':>8}"
     out += [head, "-" * len(head)]
     for r in report["rows"]:
