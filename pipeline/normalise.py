@@ -744,8 +744,10 @@ def normalise(tables: dict[str, pd.DataFrame], aliases: Aliases) -> Normalised:
 
     # penanggung_jawab -> position_key of the same decree
     pos_by_decree_key: dict[tuple[str, str], list] = defaultdict(list)
+    pos_now = {}  # positions with their units, to pick among same-titled positions
     for r in positions.itertuples():
         pos_by_decree_key[(r.decree_id, r.jabatan_key)].append(r)
+        pos_now[(r.decree_id, r.position_no)] = r
     pj_keys: list[str | None] = []
     unresolved: Counter = Counter()
     for r in indicators.itertuples():
@@ -755,7 +757,7 @@ def normalise(tables: dict[str, pd.DataFrame], aliases: Aliases) -> Normalised:
             jk = resolve_title(pj, r.decree_id)
             cands = pos_by_decree_key.get((r.decree_id, jk), [])
             if len(cands) > 1:
-                carrier = pos_where.get((r.decree_id, r.position_no))
+                carrier = pos_now.get((r.decree_id, r.position_no))
                 cands = [c for c in cands if carrier is not None and c.unit == carrier.unit] or cands
             if len(cands) == 1:
                 key = cands[0].position_key
