@@ -34,6 +34,7 @@ bench:
 
 docs:
 	$(PY) -m pipeline.dictionary
+	$(PY) -m pipeline.validate --write-suites
 
 setup: .venv/.installed
 
