@@ -100,6 +100,7 @@ def parse_all(sources: list[Source], settings: Settings, result: RunResult) -> N
         out = cache / f"{src.sha256[:16]}-{version}.json"
         if not out.exists():
             todo.append((src.path, out.with_suffix(".result")))
+    todo.sort(key=lambda job: -job[0].stat().st_size)  # biggest first, so no worker is left with a long tail
     result.cached = len(sources) - len(todo)
     result.parsed = len(todo)
     with progress("parse", len(todo)) as tick:

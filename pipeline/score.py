@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import Any, Iterable
 
 import pandas as pd
-import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
+from pipeline.publish import write_parquet
 from pipeline.schema import SCORE_SUMMARY, SCORES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -955,28 +955,6 @@ def score(curated_dir: Path, realisasi_dir: Path, policy_path: Path = DEFAULT_PO
 
 # --------------------------------------------------------------------------- publishing
 
-def _arrow(df: pd.DataFrame, schema: pa.Schema) -> pa.Table:
-    cols = {}
-    for f in schema:
-        vals = df[f.name].tolist() if f.name in df else [None] * len(df)
-        clean = []
-        for v in vals:
-            if v is None or (isinstance(v, float) and math.isnan(v)):
-                clean.append(None)
-            elif hasattr(v, "tolist") and not isinstance(v, str):
-                clean.append(v.tolist())
-            else:
-                clean.append(v)
-        cols[f.name] = pa.array(clean, type=f.type)
-    return pa.Table.from_pydict(cols, schema=schema)
-
-
-def _atomic_parquet(table: pa.Table, path: Path) -> None:
-    buf = pa.BufferOutputStream()
-    pq.write_table(table, buf, compression="zstd")
-    _atomic_bytes(path, buf.getvalue().to_pybytes())
-
-
 def publish_scores(result: ScoreResult, curated_dir: Path) -> list[Path]:
     """Write scores.parquet and score_summary.parquet; rows are sorted and carry no timestamps, so reruns
     on the same input give byte-identical files."""
@@ -986,7 +964,7 @@ def publish_scores(result: ScoreResult, curated_dir: Path) -> list[Path]:
     out = []
     for table, df in ((SCORES, result.scores), (SCORE_SUMMARY, result.summary)):
         path = curated_dir / f"{table.name}.parquet"
-        _atomic_parquet(_arrow(df, table.arrow_schema()), path)
+        write_parquet(df, table, path)
         out.append(path)
     return out
 

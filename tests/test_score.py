@@ -10,6 +10,8 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+
+from pipeline.publish import write_parquet
 from openpyxl import load_workbook
 
 from pipeline import score as S
@@ -40,7 +42,7 @@ def write_curated(out: Path, frames_list: list[dict[str, pd.DataFrame]]) -> Path
     out.mkdir(parents=True, exist_ok=True)
     for name in ("decrees", "positions", "indicators"):
         df = pd.concat([f[name] for f in frames_list], ignore_index=True)
-        pq.write_table(S._arrow(df, CURATED_TABLES[name].arrow_schema()), out / f"{name}.parquet")
+        write_parquet(df, CURATED_TABLES[name], out / f"{name}.parquet")
     return out
 
 
