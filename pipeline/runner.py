@@ -57,6 +57,7 @@ class RunResult:
     validation: list[str] = field(default_factory=list)  # the validation report's lines
     review: int = 0  # uncertain matches waiting in interim/review.csv
     scoring: list[str] = field(default_factory=list)  # the score stage's report lines
+    normalise_warnings: list[str] = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:
@@ -150,15 +151,19 @@ def run(settings: Settings) -> RunResult:
     result = RunResult()
     clean_versions(settings.curated)
     _read(settings, result)
-    normalised = normalise(build_tables(result.records), load_aliases(settings.reference / "aliases.csv"))
-    normalised.review.to_csv(settings.interim / "review.csv", index=False)
-    result.review = len(normalised.review)
-    result.warnings += [{"file": None, "page": None, "position_no": None, "message": w} for w in normalised.warnings]
-    staging = stage(normalised.tables, CURATED_TABLES, settings.curated)
-    if settings.realisasi.is_dir():
-        score_into(staging, settings, result)
-    report = validate_tables(read_tables(staging), settings.expectations, (settings.reports / "validation").resolve())
+    staging, report = _stage_and_validate(settings, result)
+    blamed = _blamed_files(report, {r["source_file"] for r in result.records})
+    if blamed:  # quarantine the annexes that fail, publish the others
+        for f in report.critical:
+            for name in sorted(blamed & _files_of(f)):
+                page = next((r.get("page") for r in f.rows if r.get("source_file") == name), None)
+                result.failures.append(Failure(name, _sha_of(result, name), "validate", page,
+                                               f"failed validation: {f.title}", "; ".join(f.lines())[:500]))
+        result.records = [r for r in result.records if r["source_file"] not in blamed]
+        discard(staging)
+        staging, report = _stage_and_validate(settings, result, docs=False)
     result.validation = report.lines()
+    result.warnings += [{"file": None, "page": None, "position_no": None, "message": w} for w in result.normalise_warnings]
     result.critical += [f.title for f in report.critical]
     result.warnings += [{"file": None, "page": None, "position_no": None, "message": f"validation: {f.title}"}
                         for f in report.warnings]
@@ -170,6 +175,37 @@ def run(settings: Settings) -> RunResult:
     result.seconds = time.monotonic() - started
     write_reports(result, settings)
     return result
+
+
+def _stage_and_validate(settings: Settings, result: RunResult, docs: bool = True):
+    """Normalise, stage, score and validate; Data Docs describe the first pass (all that was read)."""
+    normalised = normalise(build_tables(result.records), load_aliases(settings.reference / "aliases.csv"))
+    normalised.review.to_csv(settings.interim / "review.csv", index=False)
+    result.review = len(normalised.review)
+    staging = stage(normalised.tables, CURATED_TABLES, settings.curated)
+    if settings.realisasi.is_dir():
+        result.scoring = []
+        score_into(staging, settings, result)
+    report = validate_tables(read_tables(staging), settings.expectations,
+                             (settings.reports / "validation").resolve() if docs else None)
+    result.normalise_warnings = normalised.warnings
+    return staging, report
+
+
+def _files_of(failure) -> set[str]:
+    """The files an expectation's offending rows come from (all its files when it names no row)."""
+    rows = {r["source_file"] for r in failure.rows if r.get("source_file")}
+    return rows or set(failure.files)
+
+
+def _blamed_files(report, files: set[str]) -> set[str]:
+    """Files a critical failure points at, when some files are left to publish."""
+    blamed = set().union(*(_files_of(f) for f in report.critical)) & files if report.critical else set()
+    return blamed if blamed and blamed != files else set()
+
+
+def _sha_of(result: RunResult, name: str) -> str:
+    return next(r["sha256"] for r in result.records if r["source_file"] == name)
 
 
 def score_into(staging: Path, settings: Settings, result: RunResult) -> None:
