@@ -9,16 +9,17 @@ WORKERS ?= 0
 STRICT  ?= 0
 STRICT_FLAG := $(if $(filter 1 yes true,$(STRICT)),--strict,)
 REALISASI ?= realisasi
+READER  ?= pdfplumber
 N       ?= 12
 DIRS    := --raw $(RAW) --interim $(INTERIM) --curated $(CURATED) --reports $(REPORTS)
 
 .PHONY: all parse validate template score bench docs setup test clean
 
 all:
-	$(IKI) all $(DIRS) --realisasi $(REALISASI) --workers $(WORKERS) $(STRICT_FLAG)
+	$(IKI) all $(DIRS) --realisasi $(REALISASI) --workers $(WORKERS) --reader $(READER) $(STRICT_FLAG)
 
 parse:
-	$(IKI) parse --raw $(RAW) --interim $(INTERIM) --reports $(REPORTS) --workers $(WORKERS) $(STRICT_FLAG)
+	$(IKI) parse --raw $(RAW) --interim $(INTERIM) --reports $(REPORTS) --workers $(WORKERS) --reader $(READER) $(STRICT_FLAG)
 
 validate:
 	$(IKI) validate --curated $(CURATED) --reports $(REPORTS) $(STRICT_FLAG)

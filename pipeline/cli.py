@@ -21,6 +21,7 @@ REPORTS = typer.Option(Path("reports"), "--reports", help="Folder for the run re
 REALISASI = typer.Option(Path("realisasi"), "--realisasi", help="Folder with filled realisation workbooks to score.")
 WORKERS = typer.Option(0, "--workers", help="PDFs parsed at a time; 0 means one per CPU core.")
 STRICT = typer.Option(False, "--strict", help="Also fail (exit 1) on warnings, for CI.")
+READER = typer.Option("pdfplumber", "--reader", help="Page reader: pdfplumber (the reference) or pdfium (fast).")
 
 
 def _settings(**kw) -> Settings:
@@ -40,17 +41,17 @@ def main() -> None:
 
 @app.command("all")
 def all_(raw: Path = RAW, interim: Path = INTERIM, curated: Path = CURATED, reports: Path = REPORTS,
-         realisasi: Path = REALISASI, workers: int = WORKERS, strict: bool = STRICT) -> None:
+         realisasi: Path = REALISASI, workers: int = WORKERS, strict: bool = STRICT, reader: str = READER) -> None:
     """Parse every PDF in RAW, normalise, validate, score filled realisation files, and publish."""
     _finish(run(_settings(raw=raw, interim=interim, curated=curated, reports=reports, realisasi=realisasi,
-                          workers=workers, strict=strict)), strict)
+                          workers=workers, strict=strict, reader=reader)), strict)
 
 
 @app.command("parse")
 def parse_(raw: Path = RAW, interim: Path = INTERIM, reports: Path = REPORTS, workers: int = WORKERS,
-           strict: bool = STRICT) -> None:
+           strict: bool = STRICT, reader: str = READER) -> None:
     """Only read the PDFs into INTERIM (cached); publishes nothing."""
-    _finish(parse_only(_settings(raw=raw, interim=interim, reports=reports, workers=workers)), strict)
+    _finish(parse_only(_settings(raw=raw, interim=interim, reports=reports, workers=workers, reader=reader)), strict)
 
 
 @app.command("validate")
@@ -89,7 +90,7 @@ def score_(raw: Path = RAW, interim: Path = INTERIM, curated: Path = CURATED, re
     if not realisasi.is_dir():
         typer.echo(f"no folder {realisasi}: run `iki template` and fill the workbooks first", err=True)
         raise typer.Exit(2)
-    all_(raw, interim, curated, reports, realisasi, 0, strict)
+    all_(raw, interim, curated, reports, realisasi, 0, strict, "pdfplumber")
 
 
 if __name__ == "__main__":

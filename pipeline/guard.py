@@ -16,6 +16,7 @@ from pathlib import Path
 
 from .parse import ParseError, parse_pdf
 from .reader import PageLimitExceeded
+from .settings import Settings
 
 MAGIC = [
     (b"PK\x03\x04", "not a PDF: starts with PK (a .docx or .xlsx renamed?)"),
@@ -70,35 +71,39 @@ def explain(exc: BaseException) -> tuple[str, int | None]:
     return f"unreadable PDF ({name}: {str(exc)[:80]})", None
 
 
-def _child(path: Path, out: Path, memory_limit_mb: int, max_pages: int) -> None:
+def parse_payload(path: Path, settings: Settings) -> dict:
+    """Parse one PDF; whatever goes wrong becomes a reported failure, never an exception."""
     try:
-        limit = memory_limit_mb * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-        result = parse_pdf(path, max_pages=max_pages)
-        payload = {"ok": True, "result": result}
+        return {"ok": True, "result": parse_pdf(path, max_pages=settings.max_pages, reader=settings.reader)}
     except BaseException as exc:  # noqa: BLE001 - everything becomes a reported failure
         reason, page = explain(exc)
-        payload = {"ok": False, "reason": reason, "page": page,
-                   "detail": "".join(traceback.format_exception_only(type(exc), exc)).strip()[:500]}
+        return {"ok": False, "reason": reason, "page": page,
+                "detail": "".join(traceback.format_exception_only(type(exc), exc)).strip()[:500]}
+
+
+def _child(path: Path, out: Path, settings: Settings) -> None:
+    limit = settings.memory_limit_mb * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    payload = parse_payload(path, settings)
     tmp = out.with_suffix(".tmp")
     tmp.write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
     os.replace(tmp, out)
 
 
-def parse_guarded(jobs: list[tuple[Path, Path]], workers: int, time_limit: float, memory_limit_mb: int,
-                  max_pages: int, on_done=None) -> dict[Path, dict]:
-    """Parse each (pdf, result path) in a forked child, `workers` at a time; returns payloads."""
+def parse_guarded(jobs: list[tuple[Path, Path]], settings: Settings, on_done=None) -> dict[Path, dict]:
+    """Parse each (pdf, result path) in a forked child, `settings.n_workers` at a time, each under
+    the time and memory limits; returns the payloads."""
     pending = list(jobs)
     running: dict[int, tuple[Path, Path, float]] = {}
     results: dict[Path, dict] = {}
     while pending or running:
-        while pending and len(running) < workers:
+        while pending and len(running) < settings.n_workers:
             pdf, out = pending.pop(0)
             pid = os.fork()
             if pid == 0:  # child
                 code = 0
                 try:
-                    _child(pdf, out, memory_limit_mb, max_pages)
+                    _child(pdf, out, settings)
                 except BaseException:  # noqa: BLE001
                     code = 1
                 os._exit(code)
@@ -106,11 +111,11 @@ def parse_guarded(jobs: list[tuple[Path, Path]], workers: int, time_limit: float
         time.sleep(0.01)
         for pid, (pdf, out, started) in list(running.items()):
             done, status = os.waitpid(pid, os.WNOHANG)
-            if done == 0 and time.monotonic() - started > time_limit:
+            if done == 0 and time.monotonic() - started > settings.time_limit:
                 os.kill(pid, signal.SIGKILL)
                 os.waitpid(pid, 0)
-                results[pdf] = {"ok": False, "reason": f"took longer than the time limit ({time_limit:.0f} s)",
-                                "page": None, "detail": "killed"}
+                results[pdf] = {"ok": False, "page": None, "detail": "killed",
+                                "reason": f"took longer than the time limit ({settings.time_limit:.0f} s)"}
             elif done == 0:
                 continue
             elif out.exists():

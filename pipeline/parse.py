@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .geometry import Cell, Grid, Line, find_grids, group_lines
-from .reader import PageContent, read_pdf
+from .reader import PageContent, open_pages
 from .text import collapse, join_lines
 
 PARSER_VERSION = "1"
@@ -548,11 +548,11 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def parse_pdf(path: Path, max_pages: int = 0) -> dict:
+def parse_pdf(path: Path, max_pages: int = 0, reader: str = "pdfplumber") -> dict:
     """The interim record of one PDF: decree fields, positions, indicators with provenance."""
     path = Path(path)
     digest = sha256_file(path)
-    pages = list(read_pdf(path, max_pages))
+    pages = list(open_pages(path, max_pages, reader))
     if not pages:
         raise ParseError("PDF has no pages")
     if not any(pg.words for pg in pages):

@@ -100,3 +100,13 @@ def read_pdf(path: Path, max_pages: int = 0) -> Iterator[PageContent]:
             yield PageContent(i, float(page.width), float(page.height), words, _segments(page),
                               len(page.images))
             page.flush_cache()
+
+
+def open_pages(path: Path, max_pages: int = 0, reader: str = "pdfplumber") -> Iterator[PageContent]:
+    """The pages through the chosen reader; every reader yields the same PageContent."""
+    if reader == "pdfplumber":
+        return read_pdf(path, max_pages)
+    if reader == "pdfium":
+        from .reader_pdfium import read_pdf as read_pdfium
+        return read_pdfium(path, max_pages)
+    raise ValueError(f"unknown reader {reader!r} (pdfplumber or pdfium)")

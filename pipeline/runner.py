@@ -11,7 +11,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from . import geometry, parse, reader, text
+from . import parse
 from .guard import Failure, parse_guarded, sniff
 from .normalise import load_aliases, normalise
 from .progress import progress
@@ -22,14 +22,15 @@ from .settings import Settings
 from .tables import build_tables
 from .validate import read_tables, validate_tables
 
-CODE_FILES = (parse, geometry, reader, text)
+PARSE_CODE = ("parse.py", "geometry.py", "reader*.py", "text.py", "ocr.py")
 
 
-def code_version() -> str:
-    """Parse results are cached under the hash of the code that produced them."""
-    h = hashlib.sha256(parse.PARSER_VERSION.encode())
-    for mod in CODE_FILES:
-        h.update(Path(mod.__file__).read_bytes())
+def code_version(settings: Settings) -> str:
+    """Parse results are cached under the hash of the code (and reader) that produced them."""
+    h = hashlib.sha256(f"{parse.PARSER_VERSION}|{settings.reader}".encode())
+    here = Path(parse.__file__).parent
+    for p in sorted(p for pattern in PARSE_CODE for p in here.glob(pattern)):
+        h.update(p.name.encode() + p.read_bytes())
     return h.hexdigest()[:12]
 
 
@@ -95,7 +96,7 @@ def parse_all(sources: list[Source], settings: Settings, result: RunResult) -> N
     """Parse what the cache does not have yet, in parallel, each PDF guarded."""
     cache = settings.parsed_dir
     cache.mkdir(parents=True, exist_ok=True)
-    version = code_version()
+    version = code_version(settings)
     todo = []
     for src in sources:
         out = cache / f"{src.sha256[:16]}-{version}.json"
@@ -105,8 +106,7 @@ def parse_all(sources: list[Source], settings: Settings, result: RunResult) -> N
     result.cached = len(sources) - len(todo)
     result.parsed = len(todo)
     with progress("parse", len(todo)) as tick:
-        payloads = parse_guarded(todo, settings.n_workers, settings.time_limit, settings.memory_limit_mb,
-                                 settings.max_pages, on_done=lambda _: tick())
+        payloads = parse_guarded(todo, settings, on_done=lambda _: tick())
     for pdf, out in todo:
         final = out.with_suffix(".json")
         tmp = final.with_suffix(".tmp")

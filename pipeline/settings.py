@@ -19,6 +19,7 @@ class Settings:
     realisasi: Path = Path("realisasi")  # filled realisation workbooks/CSVs to score
     policy: Path = PROJECT / "reference" / "scoring.yaml"
     workers: int = 0  # 0: one per core
+    reader: str = "pdfplumber"  # page reader: pdfplumber (reference) or pdfium
     strict: bool = False
     time_limit: float = 300.0  # seconds per PDF
     memory_limit_mb: int = 2048  # address space per parsing process
