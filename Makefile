@@ -10,13 +10,17 @@ STRICT  ?= 0
 STRICT_FLAG := $(if $(filter 1 yes true,$(STRICT)),--strict,)
 REALISASI ?= realisasi
 READER  ?= pdfplumber
+EXECUTOR ?= local
+SCHEDULER ?=
+LAYOUT  ?= files
 N       ?= 12
 DIRS    := --raw $(RAW) --interim $(INTERIM) --curated $(CURATED) --reports $(REPORTS)
 
 .PHONY: all parse validate template score bench docs setup test clean
 
 all:
-	$(IKI) all $(DIRS) --realisasi $(REALISASI) --workers $(WORKERS) --reader $(READER) $(STRICT_FLAG)
+	$(IKI) all $(DIRS) --realisasi $(REALISASI) --workers $(WORKERS) --reader $(READER) \
+	  --executor $(EXECUTOR) $(if $(SCHEDULER),--scheduler $(SCHEDULER),) --layout $(LAYOUT) $(STRICT_FLAG)
 
 parse:
 	$(IKI) parse --raw $(RAW) --interim $(INTERIM) --reports $(REPORTS) --workers $(WORKERS) --reader $(READER) $(STRICT_FLAG)

@@ -21,6 +21,10 @@ REPORTS = typer.Option(Path("reports"), "--reports", help="Folder for the run re
 REALISASI = typer.Option(Path("realisasi"), "--realisasi", help="Folder with filled realisation workbooks to score.")
 WORKERS = typer.Option(0, "--workers", help="PDFs parsed at a time; 0 means one per CPU core.")
 STRICT = typer.Option(False, "--strict", help="Also fail (exit 1) on warnings, for CI.")
+EXECUTOR = typer.Option("local", "--executor", help="Where PDFs are parsed: local processes or a dask cluster.")
+SCHEDULER = typer.Option(None, "--scheduler", help="Dask scheduler address (tcp://host:8786); none starts a local cluster.")
+LAYOUT = typer.Option("files", "--layout", help="files: one Parquet per table; dataset: also a hive-partitioned "
+                      "dataset per table under curated/dataset/ (by decree_id).")
 READER = typer.Option("pdfplumber", "--reader", help="Page reader: pdfplumber (the reference) or pdfium (fast).")
 
 
@@ -41,10 +45,12 @@ def main() -> None:
 
 @app.command("all")
 def all_(raw: Path = RAW, interim: Path = INTERIM, curated: Path = CURATED, reports: Path = REPORTS,
-         realisasi: Path = REALISASI, workers: int = WORKERS, strict: bool = STRICT, reader: str = READER) -> None:
+         realisasi: Path = REALISASI, workers: int = WORKERS, strict: bool = STRICT, reader: str = READER,
+         executor: str = EXECUTOR, scheduler: str = SCHEDULER, layout: str = LAYOUT) -> None:
     """Parse every PDF in RAW, normalise, validate, score filled realisation files, and publish."""
     _finish(run(_settings(raw=raw, interim=interim, curated=curated, reports=reports, realisasi=realisasi,
-                          workers=workers, strict=strict, reader=reader)), strict)
+                          workers=workers, strict=strict, reader=reader, executor=executor,
+                          scheduler=scheduler or None, layout=layout)), strict)
 
 
 @app.command("parse")
@@ -90,7 +96,7 @@ def score_(raw: Path = RAW, interim: Path = INTERIM, curated: Path = CURATED, re
     if not realisasi.is_dir():
         typer.echo(f"no folder {realisasi}: run `iki template` and fill the workbooks first", err=True)
         raise typer.Exit(2)
-    all_(raw, interim, curated, reports, realisasi, 0, strict, "pdfplumber")
+    all_(raw, interim, curated, reports, realisasi, 0, strict, "pdfplumber", "local", None, "files")
 
 
 if __name__ == "__main__":

@@ -44,12 +44,28 @@ def write_parquet(df: pd.DataFrame, table: Table, path: Path) -> None:
     os.replace(tmp, path)
 
 
+def write_dataset(df: pd.DataFrame, table: Table, root: Path) -> None:
+    """The table as a hive-partitioned dataset, one folder per decree (`decree_id=<id>/part-0.parquet`),
+    for corpora too big for one file; pandas, DuckDB and Spark read the folder directly."""
+    arrow = to_arrow(df, table)
+    keep = [n for n in arrow.column_names if n != "decree_id"]
+    ids = arrow.column("decree_id").to_pylist()
+    for decree_id in sorted(set(ids)):
+        part = root / table.name / f"decree_id={decree_id}"
+        part.mkdir(parents=True, exist_ok=True)
+        rows = [i for i, v in enumerate(ids) if v == decree_id]
+        tmp = part / ".part-0.parquet.tmp"
+        pq.write_table(arrow.take(rows).select(keep), tmp, **PARQUET_OPTIONS)
+        os.replace(tmp, part / "part-0.parquet")
+
+
 def versions_dir(curated: Path) -> Path:
     return curated.parent / f".{curated.name}-versions"
 
 
-def stage(tables: dict[str, pd.DataFrame], schemas: dict[str, Table], curated: Path) -> Path:
-    """Write every table into a fresh staging directory beside curated/."""
+def stage(tables: dict[str, pd.DataFrame], schemas: dict[str, Table], curated: Path, dataset: bool = False) -> Path:
+    """Write every table into a fresh staging directory beside curated/ (and as a partitioned
+    dataset under dataset/ when asked)."""
     root = versions_dir(curated)
     root.mkdir(parents=True, exist_ok=True)
     staging = root / f"staging-{os.getpid()}"
@@ -57,13 +73,15 @@ def stage(tables: dict[str, pd.DataFrame], schemas: dict[str, Table], curated: P
     staging.mkdir()
     for name, df in tables.items():
         write_parquet(df, schemas[name], staging / f"{name}.parquet")
+        if dataset and "decree_id" in schemas[name].names:
+            write_dataset(df, schemas[name], staging / "dataset")
     return staging
 
 
 def content_hash(directory: Path) -> str:
     h = hashlib.sha256()
-    for p in sorted(directory.glob("*.parquet")):
-        h.update(p.name.encode())
+    for p in sorted(directory.rglob("*.parquet")):
+        h.update(str(p.relative_to(directory)).encode())
         h.update(hashlib.sha256(p.read_bytes()).digest())
     return h.hexdigest()[:16]
 

@@ -12,11 +12,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from . import parse
-from .guard import Failure, parse_guarded, sniff
+from .executor import EXECUTORS
+from .guard import Failure, sniff
 from .normalise import load_aliases, normalise
 from .progress import progress
 from .publish import clean_versions, discard, stage, swap
-from .schema import CURATED_TABLES
+from .schema import CONTRACT_VERSION, CURATED_TABLES
 from .score import publish_scores, report as score_report, score
 from .settings import Settings
 from .tables import build_tables
@@ -59,6 +60,7 @@ class RunResult:
     review: int = 0  # uncertain matches waiting in interim/review.csv
     scoring: list[str] = field(default_factory=list)  # the score stage's report lines
     normalise_warnings: list[str] = field(default_factory=list)
+    unchanged: bool = False  # nothing changed since the last publish: stages skipped
 
     @property
     def exit_code(self) -> int:
@@ -106,7 +108,7 @@ def parse_all(sources: list[Source], settings: Settings, result: RunResult) -> N
     result.cached = len(sources) - len(todo)
     result.parsed = len(todo)
     with progress("parse", len(todo)) as tick:
-        payloads = parse_guarded(todo, settings, on_done=lambda _: tick())
+        payloads = EXECUTORS[settings.executor](todo, settings, lambda _: tick())
     for pdf, out in todo:
         final = out.with_suffix(".json")
         tmp = final.with_suffix(".tmp")
@@ -146,11 +148,51 @@ def parse_only(settings: Settings) -> RunResult:
     return result
 
 
+def fingerprint(settings: Settings, result: RunResult) -> str:
+    """Everything the published tables depend on: what was read, the code, the reference files,
+    the suites and the realisation inputs. Equal fingerprints mean nothing to re-publish."""
+    h = hashlib.sha256(f"{CONTRACT_VERSION}|{settings.layout}".encode())
+    for p in sorted(Path(__file__).parent.glob("*.py")):
+        h.update(p.name.encode() + p.read_bytes())
+    for rec in sorted(result.records, key=lambda r: r["decree_id"]):
+        h.update(f"{rec['decree_id']}|{rec['source_file']}|".encode())
+    inputs = [settings.reference / "aliases.csv", settings.policy, *sorted(settings.expectations.glob("*.json"))]
+    if settings.realisasi.is_dir():
+        inputs += sorted(p for p in settings.realisasi.iterdir() if p.is_file())
+    for p in inputs:
+        if p.exists():
+            h.update(p.name.encode() + p.read_bytes())
+    return h.hexdigest()
+
+
+RUN_MEMO = ".run.json"  # kept in each published version: what its run said
+
+
+def _unchanged(settings: Settings, result: RunResult, fp: str) -> bool:
+    memo = settings.curated / RUN_MEMO
+    if not (settings.curated.is_symlink() and memo.exists()):
+        return False
+    saved = json.loads(memo.read_text(encoding="utf-8"))
+    if saved["fingerprint"] != fp:
+        return False
+    result.validation, result.scoring, result.review = saved["validation"], saved["scoring"], saved["review"]
+    result.warnings += saved["warnings"]
+    result.failures += [Failure(**f) for f in saved["failures"]]
+    result.published = result.unchanged = True
+    return True
+
+
 def run(settings: Settings) -> RunResult:
     started = time.monotonic()
     result = RunResult()
     clean_versions(settings.curated)
     _read(settings, result)
+    fp = fingerprint(settings, result)
+    if _unchanged(settings, result, fp):
+        result.seconds = time.monotonic() - started
+        write_reports(result, settings)
+        return result
+    n_read_warnings, n_read_failures = len(result.warnings), len(result.failures)
     staging, report = _stage_and_validate(settings, result)
     blamed = _blamed_files(report, {r["source_file"] for r in result.records})
     if blamed:  # quarantine the annexes that fail, publish the others
@@ -168,6 +210,10 @@ def run(settings: Settings) -> RunResult:
     result.warnings += [{"file": None, "page": None, "position_no": None, "message": f"validation: {f.title}"}
                         for f in report.warnings]
     if not result.critical:
+        memo = {"fingerprint": fp, "validation": result.validation, "scoring": result.scoring,
+                "review": result.review, "warnings": result.warnings[n_read_warnings:],
+                "failures": [asdict(f) for f in result.failures[n_read_failures:]]}
+        (staging / RUN_MEMO).write_text(json.dumps(memo, ensure_ascii=False, indent=1), encoding="utf-8")
         swap(staging, settings.curated)
         result.published = True
     else:
@@ -182,7 +228,7 @@ def _stage_and_validate(settings: Settings, result: RunResult, docs: bool = True
     normalised = normalise(build_tables(result.records), load_aliases(settings.reference / "aliases.csv"))
     normalised.review.to_csv(settings.interim / "review.csv", index=False)
     result.review = len(normalised.review)
-    staging = stage(normalised.tables, CURATED_TABLES, settings.curated)
+    staging = stage(normalised.tables, CURATED_TABLES, settings.curated, dataset=settings.layout == "dataset")
     if settings.realisasi.is_dir():
         result.scoring = []
         score_into(staging, settings, result)
@@ -238,7 +284,8 @@ def write_reports(result: RunResult, settings: Settings) -> None:
 
 
 def summary_lines(result: RunResult) -> list[str]:
-    lines = [f"files {result.files}, pages {result.pages}, positions {result.positions}, "
+    lines = [("nothing changed since the last publish; curated/ is up to date\n" if result.unchanged else "") +
+             f"files {result.files}, pages {result.pages}, positions {result.positions}, "
              f"indicators {result.indicators}, warnings {len(result.warnings)}, "
              f"errors {len(result.failures) + len(result.critical)}, seconds {result.seconds:.1f} "
              f"(parsed {result.parsed}, from cache {result.cached})"]

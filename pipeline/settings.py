@@ -20,6 +20,9 @@ class Settings:
     policy: Path = PROJECT / "reference" / "scoring.yaml"
     workers: int = 0  # 0: one per core
     reader: str = "pdfplumber"  # page reader: pdfplumber (reference) or pdfium
+    executor: str = "local"  # local (forked, guarded processes) or dask
+    scheduler: str | None = None  # dask scheduler address; None starts a LocalCluster
+    layout: str = "files"  # files: curated/<table>.parquet; dataset: also curated/dataset/<table>/decree_id=…/
     strict: bool = False
     time_limit: float = 300.0  # seconds per PDF
     memory_limit_mb: int = 2048  # address space per parsing process
