@@ -227,12 +227,12 @@ def _after(key: tuple[int, float], anchor: tuple[int, float], tol: float) -> boo
     return key[0] > anchor[0] or (key[0] == anchor[0] and key[1] >= anchor[1] - tol)
 
 
-def split_stacked(part: Part) -> list[tuple[str, list[str], tuple[int, float]]]:
-    """INDIKATOR cell -> [(label, text lines without the label, anchor)] per stacked indicator:
+def split_stacked(part: Part) -> list[tuple[str, list[str], tuple[int, float], list[Line]]]:
+    """INDIKATOR cell -> [(label, texts without the label, anchor, lines)] per stacked indicator:
     items start at a label of the first item's style and indent, or after blank space."""
     lines = part.lines
     if not lines:
-        return [("", [], (0, 0.0))]
+        return [("", [], (0, 0.0), [])]
     first = ITEM_LABEL.match(lines[0].text)
     starts = [0]
     for k in range(1, len(lines)):
@@ -245,12 +245,13 @@ def split_stacked(part: Part) -> list[tuple[str, list[str], tuple[int, float]]]:
             starts.append(k)
     items = []
     for n, s in enumerate(starts):
-        chunk = [ln.text for ln in lines[s: starts[n + 1] if n + 1 < len(starts) else len(lines)]]
+        item_lines = lines[s: starts[n + 1] if n + 1 < len(starts) else len(lines)]
+        chunk = [ln.text for ln in item_lines]
         label = ""
         if first:
             m = ITEM_LABEL.match(chunk[0])
             label, chunk[0] = m.group(1), chunk[0][m.end():]
-        items.append((label, chunk, lines[s].key))
+        items.append((label, chunk, lines[s].key, item_lines))
     return items
 
 
@@ -386,15 +387,15 @@ def build_indicators(pos: PositionBlock, position_no: int, warnings: list[dict])
         row.sasaran_index = len(sasaran) - 1
         ind = row.parts.get("indikator", Part())
         items = split_stacked(ind)
-        anchors = [a for _, _, a in items]
+        anchors = [item[2] for item in items]
         tol = 0.5 * (ind.lines[0].size if ind.lines else 8)
         split = {key: distribute(part, anchors, tol) for key, part in row.parts.items()
                  if key not in ("no", "sasaran", "indikator")}
         for key in SHARED_ROLES + tuple(k for k in split if k.startswith("extra:")):
             if key in split and len(items) > 1 and all(not p.lines for p in split[key][1:]):
                 split[key] = [split[key][0]] * len(items)
-        for n, (label, texts, _) in enumerate(items):
-            rec = {"row_parts": split, "n": n, "label": label, "texts": texts, "row": row}
+        for n, (label, texts, _, item_lines) in enumerate(items):
+            rec = {"row_parts": split, "n": n, "label": label, "texts": texts, "lines": item_lines, "row": row}
             records.append(rec)
     return headers, _finish(records, sasaran)
 
@@ -415,7 +416,7 @@ def _finish(records: list[dict], sasaran: list[Sasaran]) -> list[dict]:
         ind_part = row.parts.get("indikator", Part())
         cells = {
             "sasaran": bbox_of(s.lines, []),
-            "indikator": bbox_of([ln for ln in ind_part.lines], ind_part.boxes),
+            "indikator": bbox_of(rec["lines"], ind_part.boxes),
             **{k: bbox_of(p.lines, p.boxes) for k, p in parts.items()},
         }
         out.append({
