@@ -536,9 +536,11 @@ def _assemble(header: dict[str, Field], title_lines: list[Line], positions: list
             "fungsi": fungsi, "fungsi_numbered": fungsi_numbered,
             "page_first": pos.page_first, "page_last": pos.page_last,
             "columns": columns,
+            "cells": {k: bbox_of(f.lines, []) for k, f in pos.fields.items()},
             "indicators": indicators,
         })
-    return {"decree": decree, "positions": out_positions, "warnings": warnings}
+    return {"decree": decree, "decree_cells": {k: bbox_of(f.lines, []) for k, f in header.items()},
+            "positions": out_positions, "warnings": warnings}
 
 
 def sha256_file(path: Path) -> str:
