@@ -11,12 +11,15 @@ def test_bad_inputs_fail_with_their_own_reason_and_good_ones_publish(tmp_path, s
     expect = make_bad_corpus(SAMPLE, raw)
     shutil.copy(SAMPLE, raw / "baik dengan spasi é.pdf")
     (raw / "salinan.pdf").write_bytes(SAMPLE.read_bytes())  # same bytes, second name
+    long_name = "keputusan " + "sangat panjang " * 15 + ".pdf"  # ~240 characters
+    (raw / long_name).write_bytes(SAMPLE.read_bytes() + b"\n% other bytes\n")
     result, settings = run_on(tmp_path, [], memory_limit_mb=700, time_limit=60)
     reasons = {f.file: f.reason for f in result.failures}
     for name, words in expect.items():
         assert name in reasons, f"{name} was not reported; failures: {reasons}"
         assert words in reasons[name], (name, reasons[name])
-    assert "baik dengan spasi é.pdf" not in reasons and "salinan.pdf" not in reasons
+    assert "baik dengan spasi é.pdf" not in reasons and "salinan.pdf" not in reasons and long_name not in reasons
+    assert any("same bytes as baik dengan spasi é.pdf" in w["message"] for w in result.warnings)
     assert result.exit_code == 1
     rows = list(csv.DictReader(open(settings.reports / "failures.csv", encoding="utf-8")))
     assert {r["file"] for r in rows} >= set(expect)
@@ -31,6 +34,7 @@ def test_bad_inputs_fail_with_their_own_reason_and_good_ones_publish(tmp_path, s
         assert a.drop(columns=[c for c in a.columns if c not in b.columns]).equals(b[a.columns.intersection(b.columns)])
     dec = got["decrees"].set_index("decree_id").loc[sorted(good_ids)]
     assert list(dec.source_file) == ["baik dengan spasi é.pdf"]
+    assert long_name in set(got["decrees"].source_file)
 
 
 def test_symlink_out_of_raw_is_refused(tmp_path):
