@@ -95,7 +95,7 @@ def _span_x(inds: list[dict]) -> tuple[float, float] | None:
     xs = [b for i in inds for bs in i.get("cells", {}).values() for b in bs]
     if not xs:
         return None
-    return min(b[1] for b in xs) - 2.5 * MARGIN, max(b[3] for b in xs) + MARGIN
+    return min(b[1] for b in xs) - 2.5 * MARGIN, max(b[3] for b in xs) + 2 * MARGIN
 
 
 def _region(inds: list[dict], rows: list[list[float]], above: float, below: float) -> list[float]:
