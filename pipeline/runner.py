@@ -17,6 +17,7 @@ from .guard import Failure, sniff
 from .normalise import load_aliases, normalise
 from .progress import progress
 from .publish import clean_versions, discard, stage, swap
+from .report import write_html_report
 from .schema import CONTRACT_VERSION, CURATED_TABLES
 from .score import publish_scores, report as score_report, score
 from .settings import Settings
@@ -269,6 +270,7 @@ def score_into(staging: Path, settings: Settings, result: RunResult) -> None:
 
 
 def write_reports(result: RunResult, settings: Settings) -> None:
+    """run.json, failures.csv and the visual report index.html."""
     settings.reports.mkdir(parents=True, exist_ok=True)
     with open(settings.reports / "failures.csv", "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
@@ -281,6 +283,7 @@ def write_reports(result: RunResult, settings: Settings) -> None:
     summary["failures"] = [asdict(x) for x in result.failures]
     summary["seconds"] = round(result.seconds, 2)
     (settings.reports / "run.json").write_text(json.dumps(summary, ensure_ascii=False, indent=1), encoding="utf-8")
+    write_html_report(result, settings)
 
 
 def summary_lines(result: RunResult) -> list[str]:
