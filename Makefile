@@ -16,7 +16,7 @@ LAYOUT  ?= files
 N       ?= 12
 DIRS    := --raw $(RAW) --interim $(INTERIM) --curated $(CURATED) --reports $(REPORTS)
 
-.PHONY: all parse validate template score bench docs setup test clean
+.PHONY: all parse validate template score bench crosscheck docs notebook report setup test clean
 
 all:
 	$(IKI) all $(DIRS) --realisasi $(REALISASI) --workers $(WORKERS) --reader $(READER) \
@@ -37,6 +37,15 @@ score:
 bench:
 	$(PY) -m pipeline.bench --n $(N) --out $(REPORTS)/bench.json
 
+crosscheck:
+	$(PY) -m pipeline.crosscheck --raw $(RAW)
+
+notebook:
+	IKI_CURATED=$(abspath $(CURATED)) .venv/bin/jupyter lab notebooks/explore.ipynb
+
+report:
+	@echo "open file://$(abspath $(REPORTS))/index.html"; (xdg-open $(REPORTS)/index.html >/dev/null 2>&1 &) || true
+
 docs:
 	$(PY) -m pipeline.dictionary
 	$(PY) -m pipeline.validate --write-suites
@@ -46,7 +55,7 @@ setup: .venv/.installed
 .venv/.installed: pyproject.toml
 	python3.11 -m venv .venv 2>/dev/null || python3 -m venv .venv
 	.venv/bin/pip install -q --upgrade pip
-	.venv/bin/pip install -q -e ".[test,dask]"
+	.venv/bin/pip install -q -e ".[test,dask,notebook]"
 	touch $@
 
 test:
