@@ -1,0 +1,490 @@
+"""OCR as a third page reader: scanned (image-only) pages as the same PageContent the text readers
+yield, so the parse stage's grid and logical-row reconstruction applies unchanged.
+
+Per page: the page image is rendered at the embedded image's own resolution, straightened (the
+skew is measured on the long horizontal ruling lines, or on the text rows when there are none),
+the ruling lines are found by morphological opening with long thin kernels and returned as
+Segments, and the text is read by Tesseract (Indonesian) column strip by column strip with the
+ruling lines erased (a table page read as one block mixes the columns' lines). Word boxes are
+converted to PDF points with a top-left origin; each word's top/bottom/size are made the way a
+text PDF reports them (from the line's baseline and letter height), so the parse stage's
+size-relative tolerances hold. Every word carries Tesseract's confidence (`OcrWord.conf`, 0-100).
+
+Needs the system package tesseract-ocr with tesseract-ocr-ind, and opencv-python-headless and
+pytesseract.
+"""
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import numpy as np
+
+from .reader import PageContent, PageLimitExceeded, Segment, Word
+
+LANG = "ind"
+MIN_DPI, MAX_DPI = 100.0, 400.0
+OCR_DPI = 300.0  # Tesseract reads small print best at about this resolution
+BRIDGE_PT = 8.0  # gaps in a rule shorter than this are noise (a merged cell's gap is a whole column)
+PAD_PT = 1.2
+PREPROCESS = os.environ.get("IKI_OCR_PRE", "despeckle")  # or "median"  # points kept clear of a ruling line when cropping a column strip
+
+# A word's box in points the way a text PDF reports it: `size` the font size, top/bottom one em
+# apart around the baseline. Tesseract's box of a word with capitals or ascenders (and no
+# descenders) is CAP_EM of the font size tall, of one with only x-height letters X_EM
+# (measured on the sample decree's scans against its text layer).
+CAP_EM = 0.78
+X_EM = 0.58
+TOP_EM, BOTTOM_EM = 0.90, 0.10
+DESCENDERS = set("gjpqy,;()[]{}|/")
+ASCENDERS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789bdfhklt%&?!#@$")
+X_ONLY = set("acemnorsuvwxz")
+
+
+@dataclass(frozen=True, slots=True)
+class OcrWord(Word):
+    """A word read by OCR, with Tesseract's confidence (0-100)."""
+    conf: float = -1.0
+
+
+def confidence(words: Iterable[Word]) -> float | None:
+    """Mean OCR confidence (0-1) of the OCR words among `words`; None when none came from OCR."""
+    cs = [w.conf for w in words if isinstance(w, OcrWord) and w.conf >= 0]
+    return round(sum(cs) / len(cs) / 100.0, 3) if cs else None
+
+
+# --- image -----------------------------------------------------------------------------------
+
+def _cv2():
+    import cv2
+    return cv2
+
+
+def page_image(page) -> tuple[np.ndarray, float, int]:
+    """(greyscale image, its dpi, number of image objects) of a pypdfium2 page: rendered at the
+    resolution of its largest image, so the scan's pixels are used as they are."""
+    import pypdfium2.raw as pdfium_c
+    w_pt, _ = page.get_size()
+    best, n_images = 0.0, 0
+    for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=2):
+        n_images += 1
+        try:
+            x0, _, x1, _ = obj.get_bounds()
+            px_w, _ = obj.get_px_size()
+        except Exception:  # noqa: BLE001 - a broken image object: fall back to the default dpi
+            continue
+        if x1 - x0 > 0.3 * w_pt:
+            best = max(best, px_w / ((x1 - x0) / 72.0))
+    dpi = min(MAX_DPI, max(MIN_DPI, best or 200.0))
+    img = page.render(scale=dpi / 72.0, grayscale=True).to_numpy()
+    if img.ndim == 3:
+        img = img[..., 0]
+    return np.ascontiguousarray(img), dpi, n_images
+
+
+def binarise(gray: np.ndarray) -> np.ndarray:
+    """Ink mask (255 = ink) by Otsu's threshold. No median filter: it would erase the hairline
+    rules (one pixel wide at 150 dpi); isolated specks never survive the long line kernels."""
+    cv2 = _cv2()
+    _, ink = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    return ink
+
+
+def _long_lines(ink: np.ndarray, length: int, horizontal: bool) -> np.ndarray:
+    cv2 = _cv2()
+    k = cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1) if horizontal else (1, length))
+    return cv2.morphologyEx(ink, cv2.MORPH_OPEN, k)
+
+
+def skew_angle(ink: np.ndarray, dpi: float) -> float:
+    """Skew in degrees (positive: the content is rotated counter-clockwise), from the long
+    horizontal lines; from the text rows' projection profile when the page has none."""
+    cv2 = _cv2()
+    w = ink.shape[1]
+    mask = _long_lines(ink, max(20, int(0.25 * dpi)), True)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    slopes, weights = [], []
+    for k in range(1, n):
+        x, y, cw, ch, area = stats[k]
+        if cw < 0.2 * w or ch > 0.06 * cw + 8:
+            continue
+        ys, xs = np.nonzero(labels[y:y + ch, x:x + cw] == k)
+        if len(xs) < 50:
+            continue
+        slope = np.polyfit(xs.astype(np.float64), ys.astype(np.float64), 1)[0]
+        slopes.append(slope)
+        weights.append(cw)
+    if slopes:
+        order = np.argsort(slopes)
+        s, wt = np.asarray(slopes)[order], np.asarray(weights, dtype=float)[order]
+        median = s[np.searchsorted(np.cumsum(wt), wt.sum() / 2)]
+        return float(-np.degrees(np.arctan(median)))
+    return _profile_angle(ink)
+
+
+def _profile_angle(ink: np.ndarray) -> float:
+    cv2 = _cv2()
+    small = cv2.resize(ink, None, fx=0.25, fy=0.25, interpolation=cv2.INTER_AREA)
+    h, w = small.shape
+    best, best_score = 0.0, -1.0
+    for a in np.arange(-2.0, 2.01, 0.1):
+        m = cv2.getRotationMatrix2D((w / 2, h / 2), -a, 1.0)
+        rot = cv2.warpAffine(small, m, (w, h), flags=cv2.INTER_NEAREST, borderValue=0)
+        score = float(np.var(rot.sum(axis=1, dtype=np.float64)))
+        if score > best_score:
+            best, best_score = float(a), score
+    return best
+
+
+def rotate(gray: np.ndarray, angle: float) -> np.ndarray:
+    """Rotate about the centre by -angle (undoing a skew of `angle`), white outside."""
+    cv2 = _cv2()
+    h, w = gray.shape
+    m = cv2.getRotationMatrix2D((w / 2, h / 2), -angle, 1.0)
+    return cv2.warpAffine(gray, m, (w, h), flags=cv2.INTER_LINEAR, borderValue=255)
+
+
+# --- ruling lines ----------------------------------------------------------------------------
+
+def ruling_masks(ink: np.ndarray, dpi: float) -> tuple[np.ndarray, np.ndarray]:
+    """Horizontal and vertical line masks: ink that survives an opening with a kernel longer than
+    any letter (horizontal: 14 pt, so fraction bars count; vertical: 9 pt, so a one-line row
+    continued from the previous page counts), then short gaps (noise, JPEG) bridged. A vertical
+    piece must meet a horizontal rule at an end (a tall letter in a title does not)."""
+    cv2 = _cv2()
+    px = dpi / 72.0
+    h = _long_lines(ink, max(10, int(14 * px)), True)
+    v = _long_lines(ink, max(8, int(9 * px)), False)
+    gap = max(3, int(1.5 * px))
+    h = cv2.morphologyEx(h, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (gap, 1)))
+    v = cv2.morphologyEx(v, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, gap)))
+    near_h = cv2.dilate(h, np.ones((2 * gap + 1, 2 * gap + 1), np.uint8))
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(v, connectivity=8)
+    for k in range(1, n):
+        x, y, w, hh, _ = stats[k]
+        if not (near_h[y:y + gap + 1, x:x + w].any() or near_h[y + hh - gap - 1:y + hh, x:x + w].any()):
+            v[labels == k] = 0
+    return h, v
+
+
+def mask_segments(hmask: np.ndarray, vmask: np.ndarray, dpi: float) -> list[Segment]:
+    """Each connected line piece as one Segment in points (through its middle)."""
+    cv2 = _cv2()
+    s = 72.0 / dpi
+    out: list[Segment] = []
+    for mask, horizontal in ((hmask, True), (vmask, False)):
+        n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+        for k in range(1, n):
+            x, y, w, h, area = stats[k]
+            if horizontal:
+                if w < 3 * h:
+                    continue
+                ys = np.nonzero(labels[y:y + h, x:x + w] == k)[0]
+                yc = (y + float(np.median(ys)) + 0.5) * s
+                out.append(Segment(float(x * s), float(yc), float((x + w) * s), float(yc)))
+            else:
+                if h < 3 * w:
+                    continue
+                xs = np.nonzero(labels[y:y + h, x:x + w] == k)[1]
+                xc = (x + float(np.median(xs)) + 0.5) * s
+                out.append(Segment(float(xc), float(y * s), float(xc), float((y + h) * s)))
+    return bridge(out)
+
+
+def bridge(segments: list[Segment], gap: float = BRIDGE_PT, tol: float = 1.0) -> list[Segment]:
+    """Join collinear pieces of one rule separated by less than `gap` points (a rule broken by
+    noise or a pale scan). Real openings in a grid (merged cells) span a whole column or row."""
+    out: list[Segment] = []
+    for horizontal in (True, False):
+        segs = [(s.y0, s.x0, s.x1) if horizontal else (s.x0, s.y0, s.y1)
+                for s in segments if s.horizontal == horizontal]
+        segs.sort()
+        rows: list[list[list[float]]] = []  # [[pos, a, b, n], ...] per rule
+        for pos, a, b in segs:
+            for r in rows:
+                if abs(r[0][0] - pos) <= tol:
+                    r.append([pos, a, b])
+                    break
+            else:
+                rows.append([[pos, a, b]])
+        for r in rows:
+            pos = sum(p for p, _, _ in r) / len(r)
+            r.sort(key=lambda t: t[1])
+            cur = [r[0][1], r[0][2]]
+            for _, a, b in r[1:]:
+                if a - cur[1] <= gap:
+                    cur[1] = max(cur[1], b)
+                else:
+                    out.append(Segment(cur[0], pos, cur[1], pos) if horizontal else Segment(pos, cur[0], pos, cur[1]))
+                    cur = [a, b]
+            out.append(Segment(cur[0], pos, cur[1], pos) if horizontal else Segment(pos, cur[0], pos, cur[1]))
+    return out
+
+
+# --- text ------------------------------------------------------------------------------------
+
+def _tesseract_data(img: np.ndarray, psm: int) -> dict:
+    import pytesseract
+    return pytesseract.image_to_data(
+        img, lang=LANG, config=f"--psm {psm} -c preserve_interword_spaces=0",
+        output_type=pytesseract.Output.DICT)
+
+
+def _line_words(data: dict, ox: float, oy: float, scale: float) -> list[OcrWord]:
+    """Tesseract's words of one call as OcrWords in points; (ox, oy) the crop's origin in pixels
+    of the page image and `scale` points per pixel of the OCR image."""
+    lines: dict[tuple, list[int]] = {}
+    for i, t in enumerate(data["text"]):
+        if t and t.strip() and float(data["conf"][i]) >= 0:
+            lines.setdefault((data["block_num"][i], data["par_num"][i], data["line_num"][i]), []).append(i)
+    out: list[OcrWord] = []
+    for idx in lines.values():
+        tops = [data["top"][i] for i in idx]
+        bots = [data["top"][i] + data["height"][i] for i in idx]
+        texts = [data["text"][i].strip() for i in idx]
+        # baseline: bottoms of words without descenders; letter height from words with capitals
+        # or ascenders (cap height) or, failing that, x-height words
+        base = [b for b, t in zip(bots, texts) if not (set(t) & DESCENDERS)]
+        baseline = float(np.median(base)) if base else float(np.median(bots)) - 0.18 * float(np.median([b - t for b, t in zip(bots, tops)]))
+        caps = [baseline - t for t, b, x in zip(tops, bots, texts) if set(x) & ASCENDERS and abs(b - baseline) <= 3]
+        xs = [baseline - t for t, b, x in zip(tops, bots, texts) if set(x) <= X_ONLY and abs(b - baseline) <= 3]
+        if caps:
+            em = float(np.median(caps)) / CAP_EM
+        elif xs:
+            em = float(np.median(xs)) / X_EM
+        else:
+            em = float(np.median([b - t for b, t in zip(bots, tops)])) / 0.93
+        size = round(em * scale * 2) / 2  # fonts are set in half points
+        top = (oy + baseline - TOP_EM * em) * scale
+        bottom = (oy + baseline + BOTTOM_EM * em) * scale
+        for i, text in zip(idx, texts):
+            x0 = (ox + data["left"][i]) * scale
+            x1 = (ox + data["left"][i] + data["width"][i]) * scale
+            out.append(OcrWord(text, x0, x1, top, bottom, size, False, float(data["conf"][i])))
+    return out
+
+
+def _ocr(img: np.ndarray, ox: float, oy: float, dpi: float, psm: int) -> list[OcrWord]:
+    """OCR one region (`img`, a crop whose top-left is (ox, oy) on the page image of `dpi`)."""
+    cv2 = _cv2()
+    if img.size == 0 or img.shape[0] < 8 or img.shape[1] < 8:
+        return []
+    if not (img < 128).any():
+        return []
+    f = OCR_DPI / dpi
+    big = cv2.resize(img, None, fx=f, fy=f, interpolation=cv2.INTER_CUBIC) if abs(f - 1) > 0.05 else img
+    big = cv2.copyMakeBorder(big, 10, 10, 10, 10, cv2.BORDER_CONSTANT, value=255)
+    data = _tesseract_data(big, psm)
+    data["left"] = [(v - 10) / f for v in data["left"]]
+    data["top"] = [(v - 10) / f for v in data["top"]]
+    data["width"] = [v / f for v in data["width"]]
+    data["height"] = [v / f for v in data["height"]]
+    return _line_words(data, ox, oy, 72.0 / dpi)
+
+
+def _tables(hmask: np.ndarray, vmask: np.ndarray, dpi: float) -> list[tuple[int, int, int, int, list[int]]]:
+    """Table regions in pixels (x0, y0, x1, y1, column borders x) from the line masks."""
+    cv2 = _cv2()
+    both = cv2.bitwise_or(hmask, vmask)
+    both = cv2.dilate(both, np.ones((3, 3), np.uint8))
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(both, connectivity=8)
+    out = []
+    for k in range(1, n):
+        x, y, w, h, _ = stats[k]
+        if w < 100 * dpi / 72 or h < 10 * dpi / 72:
+            continue
+        sub = vmask[y:y + h, x:x + w]
+        cols = (sub > 0).sum(axis=0)
+        xs = np.nonzero(cols > 0.3 * h)[0]
+        if len(xs) < 2:
+            continue
+        borders, run = [], [xs[0]]
+        for v in xs[1:]:
+            if v - run[-1] <= 3:
+                run.append(v)
+            else:
+                borders.append(x + int(np.mean(run)))
+                run = [v]
+        borders.append(x + int(np.mean(run)))
+        if len(borders) >= 2:
+            out.append((int(x), int(y), int(x + w), int(y + h), borders))
+    out.sort(key=lambda t: -(t[2] - t[0]) * (t[3] - t[1]))
+    kept: list[tuple[int, int, int, int, list[int]]] = []
+    for t in out:  # a piece inside a bigger table (a broken rule) is not a table of its own
+        if not any(k[0] - 3 <= t[0] and t[2] <= k[2] + 3 and k[1] - 3 <= t[1] and t[3] <= k[3] + 3 for k in kept):
+            kept.append(t)
+    return sorted(kept, key=lambda t: t[1])
+
+
+def despeckle(gray: np.ndarray, ink: np.ndarray, dpi: float) -> np.ndarray:
+    """The page with isolated specks (ink blobs of a few pixels) whitened; letters' dots stay."""
+    cv2 = _cv2()
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    limit = max(2, int(2 * (dpi / 150.0) ** 2))
+    small = np.nonzero(stats[:, 4] <= limit)[0]
+    small = small[small > 0]
+    out = gray.copy()
+    if len(small):
+        out[np.isin(labels, small)] = 255
+    return out
+
+
+def find_colons(ink: np.ndarray, dpi: float) -> list[tuple[int, int, int, int]]:
+    """Boxes (x0, top, x1, bottom in pixels) of colons: two round dots of the same size one above
+    the other, nothing between them. Tesseract often drops a spaced-out colon or reads it as
+    '1', '"' or "'"; the label lines of a decree ('Jabatan : ...') depend on it."""
+    cv2 = _cv2()
+    px = dpi / 72.0
+    n, labels, stats, cents = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    dots = []
+    for k in range(1, n):
+        x, y, w, h, area = stats[k]
+        if not (0.5 * px <= w <= 2.4 * px and 0.5 * px <= h <= 2.4 * px):
+            continue
+        if area < 3 or area < 0.45 * w * h or not (0.5 <= w / h <= 2.0):
+            continue
+        dots.append((float(cents[k][0]), float(cents[k][1]), int(x), int(y), int(w), int(h), k))
+    dots.sort(key=lambda d: d[0])
+    out = []
+    used: set[int] = set()
+    for i, a in enumerate(dots):
+        if a[6] in used:
+            continue
+        for b in dots[i + 1:]:
+            if b[0] - a[0] > 1.5 * px:
+                break
+            if b[6] in used:
+                continue
+            up, lo = (a, b) if a[1] < b[1] else (b, a)
+            dist = lo[1] - up[1]
+            size = max(up[4], up[5], lo[4], lo[5])
+            if not (2.0 * px <= dist <= 6.5 * px and dist >= 1.8 * size):
+                continue
+            if max(up[5], lo[5]) > 1.6 * min(up[5], lo[5]) + 1 or max(up[4], lo[4]) > 1.6 * min(up[4], lo[4]) + 1:
+                continue
+            x0, x1 = min(up[2], lo[2]), max(up[2] + up[4], lo[2] + lo[4])
+            y0, y1 = up[3], lo[3] + lo[5]
+            between = labels[up[3] + up[5]:lo[3], x0:x1]
+            if (between > 0).any():
+                continue
+            out.append((x0, y0, x1, y1))
+            used |= {a[6], b[6]}
+            break
+    return out
+
+
+BAD_LEAD = re.compile(r"^[\"'“”‘’`]+(?=\w)")
+NUM_COMMA = re.compile(r"^(\(?\d{1,2}|[a-z]),$")
+
+
+def tidy(words: list[OcrWord]) -> list[OcrWord]:
+    """Repairs of Tesseract's usual slips that the parse stage would trip over: list numbers read
+    with a comma ('1,' at a line start is '1.'), stray quotes glued to a word's start, the percent
+    sign read as '96' after 'X 100'; lone specks read as punctuation dropped."""
+    out: list[OcrWord] = []
+    prev: OcrWord | None = None
+    for w in sorted(words, key=lambda w: (round(w.top, 1), w.x0)):
+        t = w.text
+        line_start = prev is None or abs(prev.top - w.top) > 0.3 * w.size or w.x0 < prev.x0
+        t = BAD_LEAD.sub("", t)
+        if line_start and NUM_COMMA.match(t):
+            t = t[:-1] + "."
+        t = t.strip("|")
+        if prev is not None and not line_start and prev.text in ("X", "x", "×", "*"):
+            t = re.sub(r"^100(96|\S?[6o0]|%\S)$", "100%", t)
+        if prev is not None and not line_start and re.fullmatch(r"\d*100", prev.text) and t in ("96", "%6"):
+            t = "%"
+        if not re.search(r"[\w%]", t) and t not in (":", "-", "/", "(", ")", "&", "+", "=") and w.conf < 60:
+            continue
+        if not t:
+            continue
+        nw = OcrWord(t, w.x0, w.x1, w.top, w.bottom, w.size, w.bold, w.conf) if t != w.text else w
+        out.append(nw)
+        prev = nw
+    return out
+
+
+def _place_colons(words: list[OcrWord], colons: list[tuple[int, int, int, int]], dpi: float) -> list[OcrWord]:
+    """The detected colons as words, on the line whose height they share; OCR words that are only
+    the colon misread (at most 2 characters over its box) are dropped."""
+    s = 72.0 / dpi
+    out = list(words)
+    for x0, y0, x1, y1 in colons:
+        bx0, bx1, cy = x0 * s, x1 * s, (y0 + y1) / 2 * s
+        out = [w for w in out if not (len(w.text) <= 2 and w.x0 - 0.5 <= bx1 and w.x1 + 0.5 >= bx0
+                                        and w.top <= cy <= w.bottom)]
+        near = [w for w in out if w.top <= cy <= w.bottom]
+        if near:
+            ref = min(near, key=lambda w: min(abs(w.x0 - bx1), abs(w.x1 - bx0)))
+            top, bottom, size = ref.top, ref.bottom, ref.size
+        else:
+            em = (y1 - y0) * s / X_EM
+            base = y1 * s
+            top, bottom, size = base - TOP_EM * em, base + BOTTOM_EM * em, round(em * 2) / 2
+        out.append(OcrWord(":", bx0, bx1, top, bottom, size, False, 90.0))
+    return out
+
+
+def read_image(gray: np.ndarray, dpi: float, number: int = 1, n_images: int = 1,
+               width: float | None = None, height: float | None = None) -> PageContent:
+    """One page image (greyscale, `dpi`) to PageContent."""
+    angle = skew_angle(binarise(gray), dpi)
+    if abs(angle) > 0.05:
+        gray = rotate(gray, angle)
+    ink = binarise(gray)
+    hmask, vmask = ruling_masks(ink, dpi)
+    segments = mask_segments(hmask, vmask, dpi)
+    cv2 = _cv2()
+    lines = cv2.dilate(cv2.bitwise_or(hmask, vmask), np.ones((3, 3), np.uint8))
+    clean = despeckle(gray, ink, dpi) if PREPROCESS == "despeckle" else cv2.medianBlur(gray, 3)
+    clean[lines > 0] = 255
+    px = dpi / 72.0
+    pad = int(round(PAD_PT * px))
+    words: list[OcrWord] = []
+    flow = clean.copy()
+    for x0, y0, x1, y1, borders in _tables(hmask, vmask, dpi):
+        flow[y0:y1, x0:x1] = 255
+        for a, b in zip(borders, borders[1:]):
+            if b - a < 4 * pad:
+                continue
+            strip = clean[y0:y1, a + pad:b - pad]
+            words += tidy(_ocr(strip, a + pad, y0, dpi, 6))
+    flow_ink = binarise(flow) if (flow < 128).any() else np.zeros_like(flow)
+    colons = find_colons(flow_ink, dpi)
+    for x0, y0, x1, y1 in colons:
+        flow[y0:y1, x0:x1] = 255
+    words += _place_colons(tidy(_ocr(flow, 0, 0, dpi, 4)), colons, dpi)
+    h, w = gray.shape
+    return PageContent(number, width or w / px, height or h / px, words, segments, n_images)
+
+
+def read_pdf(path: Path, max_pages: int = 0, pages: Iterable[int] | None = None) -> Iterator[PageContent]:
+    """Yield every page (or the 1-based `pages`) read by OCR."""
+    import pypdfium2 as pdfium
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+    doc = pdfium.PdfDocument(str(path))
+    try:
+        if max_pages and len(doc) > max_pages:
+            raise PageLimitExceeded(len(doc), max_pages)
+        wanted = set(pages) if pages is not None else None
+        for i in range(len(doc)):
+            if wanted is not None and i + 1 not in wanted:
+                continue
+            page = doc[i]
+            try:
+                w, h = page.get_size()
+                gray, dpi, n_images = page_image(page)
+            finally:
+                page.close()
+            yield read_image(gray, dpi, i + 1, n_images, float(w), float(h))
+    finally:
+        doc.close()
+
+
+# --- catalogue snapping ------------------------------------------------------------------------
+
+def _norm(s: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"[^\w%/]+", " ", s.lower())).strip()
