@@ -194,6 +194,13 @@ def grid_rows(grid: Grid, start: int, columns: list[str]) -> list[Row]:
     return rows
 
 
+def _column_numbers(row: Row) -> bool:
+    """The row of column numbers "1 2 3 ..." (or "(1) (2) ...") some tables print under the header."""
+    texts = [p.text for p in row.parts.values() if p.text]
+    return len(texts) >= 3 and all(re.fullmatch(r"\(?\d{1,2}\)?", t) for t in texts) and \
+        [int(t.strip("()")) for t in texts] == list(range(int(texts[0].strip("()")), int(texts[0].strip("()")) + len(texts)))
+
+
 def is_tail(row: Row, prev: Row) -> bool:
     """Is the first row on a continuation page the rest of a row broken by the page break?
     New rows are filled and top-aligned in every column; a broken row's rest is not."""
@@ -356,7 +363,7 @@ def build_indicators(pos: PositionBlock, position_no: int, warnings: list[dict])
                              "message": f"table has {len(grid.xs) - 1} columns, header has {len(columns)}"})
             continue
         new_page = last_page is not None and grid.page != last_page
-        for k, row in enumerate(grid_rows(grid, start, columns)):
+        for k, row in enumerate(r for r in grid_rows(grid, start, columns) if not _column_numbers(r)):
             if k == 0 and new_page and rows and is_tail(row, rows[-1]):
                 merge_into(rows[-1], row)
             else:
@@ -441,10 +448,39 @@ def _finish(records: list[dict], sasaran: list[Sasaran]) -> list[dict]:
 
 # --- the document ----------------------------------------------------------------------------
 
+PAGE_NUMBER = re.compile(r"^[-–—(]?\s*(hal(aman)?\.?\s*)?\d{1,4}\s*([-–—)]|dari\s+\d{1,4})?$", re.I)
+MARGIN = 0.09  # top and bottom share of the page where running headers and page numbers live
+
+
+def _furniture(pages: list[PageContent], flows: list[list[Line]]) -> set[int]:
+    """Page numbers and running headers/footers: lines in the page margins that are page numbers
+    or repeat (digits aside) at the same height on several pages. They are not content."""
+    def margin(ln: Line, pg: PageContent) -> bool:
+        return ln.bottom < pg.height * MARGIN or ln.top > pg.height * (1 - MARGIN)
+
+    seen: dict[tuple[str, int], set[int]] = {}
+    for pg, lines in zip(pages, flows):
+        for ln in lines:
+            if margin(ln, pg):
+                seen.setdefault((re.sub(r"\d+", "#", ln.text), round(ln.top / 3)), set()).add(pg.number)
+    out = set()
+    for pg, lines in zip(pages, flows):
+        for ln in lines:
+            if margin(ln, pg) and (PAGE_NUMBER.match(ln.text)
+                                   or len(seen[(re.sub(r"\d+", "#", ln.text), round(ln.top / 3))]) >= 3):
+                out.add(id(ln))
+    return out
+
+
 def _stream(pages: list[PageContent]):
+    tables, flows = [], []
     for pg in pages:
         grids, outside = find_grids(pg.segments, pg.words, pg.number)
-        items = [(ln.top, 0, ln) for ln in group_lines(outside, pg.number)]
+        tables.append(grids)
+        flows.append(group_lines(outside, pg.number))
+    skip = _furniture(pages, flows)
+    for pg, grids, lines in zip(pages, tables, flows):
+        items = [(ln.top, 0, ln) for ln in lines if id(ln) not in skip]
         items += [(g.top, 1, g) for g in grids]
         for _, _, it in sorted(items, key=lambda t: (t[0], t[1])):
             yield pg, it
