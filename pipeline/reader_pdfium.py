@@ -1,0 +1,334 @@
+"""The page reader on PDFium (pypdfium2): the same PageContent as reader.read_pdf, many times faster.
+
+Words are built exactly as pdfplumber's `extract_words(x_tolerance=1.5, y_tolerance=2,
+extra_attrs=["size", "fontname"])` builds them, so everything above the reader sees the same
+words: characters in content-stream order, grouped by consecutive (size, font name); each group
+clustered into lines by `top` (chained within 2 pt) and sorted by x0 in each line; a word ends at
+a blank character, at a gap of more than 1.5 pt, when x goes backwards or `top` jumps by more than
+2 pt. Character boxes follow pdfminer's: x0 = origin, x1 = origin + advance, bottom = baseline +
+font descent, top = bottom - size (so bottom - top == size).
+
+Speed: per character there are exactly two C calls (its advance box and its text object), made
+through `map` with no Python frame per character; the text of the page comes in one
+FPDFText_GetText call, and everything else (grouping, line clustering, word breaks, word boxes) is
+numpy over the whole page or Python per text object / per word. Ruling lines come from path objects
+(segments and draw mode), classified as pdfminer classifies them (a single segment is a line, a
+closed axis-aligned four-sided path is a rectangle), then turned into Segments by reader._segments'
+rules."""
+from __future__ import annotations
+
+import ctypes
+import re
+from itertools import repeat
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+import pypdfium2 as pdfium
+import pypdfium2.raw as pr
+
+from .reader import THIN, PageContent, PageLimitExceeded, Segment, Word
+
+X_TOL = 1.5
+Y_TOL = 2.0
+
+# pdfplumber's default ligature expansion
+LIGATURES = str.maketrans({"ﬀ": "ff", "ﬃ": "ffi", "ﬄ": "ffl", "ﬁ": "fi", "ﬂ": "fl", "ﬆ": "st", "ﬅ": "st"})
+# every code point for which str.isspace() is true
+_SPACES = np.array([c for c in range(0x3001) if chr(c).isspace()], dtype=np.uint32)
+
+
+def _addr(handle) -> int:
+    return ctypes.cast(handle, ctypes.c_void_p).value or 0
+
+
+def _proto(fn, restype, *argtypes):
+    """The same C function with plain integer arguments: no pointer-type conversion per call."""
+    return ctypes.CFUNCTYPE(restype, *argtypes)(_addr(fn))
+
+
+_VP, _INT = ctypes.c_void_p, ctypes.c_int
+_loose_box = _proto(pr.FPDFText_GetLooseCharBox, _INT, _VP, _INT, _VP)
+_char_origin = _proto(pr.FPDFText_GetCharOrigin, _INT, _VP, _INT, _VP, _VP)
+_text_object = _proto(pr.FPDFText_GetTextObject, ctypes.c_size_t, _VP, _INT)
+_obj_font = _proto(pr.FPDFTextObj_GetFont, ctypes.c_size_t, _VP)
+_font_name = _proto(pr.FPDFFont_GetBaseFontName, ctypes.c_ulong, _VP, ctypes.c_char_p, ctypes.c_ulong)
+
+
+def _open(path: Path) -> pdfium.PdfDocument:
+    """The document; PDFium's load errors become the sentences guard.explain gives for pdfminer's."""
+    try:
+        return pdfium.PdfDocument(str(path))
+    except pdfium.PdfiumError as exc:
+        from .parse import ParseError  # noqa: PLC0415 - parse imports the reader module
+
+        code = getattr(exc, "err_code", None)
+        if code == pr.FPDF_ERR_PASSWORD or "password" in str(exc).lower():
+            raise ParseError("encrypted: needs a password", detail=str(exc)) from exc
+        if code == pr.FPDF_ERR_SECURITY:
+            raise ParseError("encrypted: unsupported security handler", detail=str(exc)) from exc
+        raise ParseError(f"damaged PDF: cannot be read (PdfiumError: {str(exc)[:80]}) — truncated or corrupt?",
+                         detail=str(exc)) from exc
+
+
+# --- words -----------------------------------------------------------------------------------
+
+class _Fonts:
+    """Base font name per PDFium font handle (one lookup per font and page)."""
+
+    def __init__(self):
+        self.names: dict[int, str] = {}
+        self._buf = ctypes.create_string_buffer(256)
+
+    def name(self, font: int) -> str:
+        n = self.names.get(font)
+        if n is None:
+            k = _font_name(font, self._buf, 256) if font else 0
+            n = self._buf.value.decode("latin-1") if k else ""
+            self.names[font] = n
+        return n
+
+
+def _words(textpage, height: float, fonts: _Fonts) -> list[Word]:
+    tp = _addr(textpage)
+    n = pr.FPDFText_CountChars(textpage)
+    if n <= 0:
+        return []
+    buf = (ctypes.c_uint16 * (n + 1))()
+    got = pr.FPDFText_GetText(textpage, 0, n, buf)
+    codes = np.frombuffer(buf, dtype=np.uint16, count=n).astype(np.uint32)
+    if got - 1 != n or ((codes >= 0xD800) & (codes < 0xE000)).any():  # surrogates: one code per char
+        codes = np.fromiter((pr.FPDFText_GetUnicode(textpage, i) for i in range(n)), np.uint32, n)
+    codes[codes == 0xFFFE] = 0x2D  # PDFium marks a hyphen ending a line; pdfplumber keeps the "-"
+    boxes = np.empty((n, 4), dtype=np.float32)  # FS_RECTF: left, top, right, bottom
+    base = boxes.ctypes.data
+    list(map(_loose_box, repeat(tp, n), range(n), range(base, base + 16 * n, 16)))
+    origin = np.empty((n, 2), dtype=np.float64)  # x, y of each char's origin (baseline)
+    obase = origin.ctypes.data
+    list(map(_char_origin, repeat(tp, n), range(n), range(obase, obase + 16 * n, 16),
+             range(obase + 8, obase + 16 * n, 16)))
+    objs = np.fromiter(map(_text_object, repeat(tp, n), range(n)), dtype=np.uint64, count=n)
+
+    real = np.flatnonzero(objs)  # generated spaces / line breaks have no text object
+    if not len(real):
+        return []
+    codes, objs = codes[real], objs[real]
+    x0 = origin[real, 0]
+    # the advance box when the font states ascent/descent, else PDFium's glyph box
+    x1 = np.maximum(boxes[real, 2].astype(np.float64), x0)
+    # pdfminer: bottom = baseline + descent * size, top = bottom - size. LibreOffice (and most
+    # producers' subset fonts) state Descent 0 in the font descriptor, which pdfminer takes as is;
+    # PDFium has no call for the descriptor's value, so the baseline is the bottom.
+    bottom_c = height - origin[real, 1]
+
+    # per text object (runs of one object): size, font; all its chars share them
+    starts = np.flatnonzero(np.r_[True, objs[1:] != objs[:-1]])
+    size_o, key_o, bold_o = [], [], []
+    keys: dict[tuple[float, str], int] = {}
+    for s in starts.tolist():
+        size = float(pr.FPDFText_GetFontSize(textpage, int(real[s])))
+        name = fonts.name(_obj_font(int(objs[s])))
+        size_o.append(size)
+        key_o.append(keys.setdefault((size, name), len(keys)))
+        bold_o.append("bold" in name.lower())
+    run_len = np.diff(np.r_[starts, len(objs)])
+    size = np.repeat(np.array(size_o), run_len)
+    top = bottom_c - size
+    key = np.repeat(np.array(key_o), run_len)
+    bold = np.repeat(np.array(bold_o), run_len)
+
+    # pdfplumber: itertools.groupby over (size, fontname) in stream order
+    gstart = np.r_[True, key[1:] != key[:-1]]
+    group = np.cumsum(gstart) - 1
+    # in each group, lines = chained clusters of the distinct `top` values (tolerance 2)
+    line = np.empty(len(top), dtype=np.int64)
+    gb = np.flatnonzero(gstart).tolist() + [len(top)]
+    for a, b in zip(gb[:-1], gb[1:]):
+        tops = top[a:b]
+        u = np.unique(tops)
+        if len(u) == 1:
+            line[a:b] = 0
+            continue
+        cl = np.cumsum(np.r_[0, np.diff(u) > Y_TOL])
+        line[a:b] = cl[np.searchsorted(u, tops)]
+    # order: group, line, x0 (stable: stream order breaks ties, as Python's sorted does)
+    order = np.lexsort((x0, line, group))
+    codes, x0, x1, top, size, bold = codes[order], x0[order], x1[order], top[order], size[order], bold[order]
+    group, line = group[order], line[order]
+
+    blank = np.isin(codes, _SPACES)
+    keep = np.flatnonzero(~blank)
+    if not len(keep):
+        return []
+    # a blank between two kept chars (in sorted order) ends the word
+    nblank = np.cumsum(blank)
+    k_prev = keep[:-1]
+    k_next = keep[1:]
+    brk = np.empty(len(keep), dtype=bool)
+    brk[0] = True
+    brk[1:] = (
+        (nblank[k_next] != nblank[k_prev])
+        | (group[k_next] != group[k_prev]) | (line[k_next] != line[k_prev])
+        | (x0[k_next] < x0[k_prev]) | (x0[k_next] > x1[k_prev] + X_TOL)
+        | (np.abs(top[k_next] - top[k_prev]) > Y_TOL)
+    )
+    codes, x0, x1, top, size, bold = codes[keep], x0[keep], x1[keep], top[keep], size[keep], bold[keep]
+    ws = np.flatnonzero(brk)
+    wx0 = np.minimum.reduceat(x0, ws).tolist()
+    wx1 = np.maximum.reduceat(x1, ws).tolist()
+    wtop = np.minimum.reduceat(top, ws)
+    wbottom = (np.maximum.reduceat(top + size, ws)).tolist()
+    wtop = wtop.tolist()
+    wsize = size[ws].tolist()
+    wbold = bold[ws].tolist()
+    text = codes.astype("<u4").tobytes().decode("utf-32-le")
+    bounds = ws.tolist() + [len(codes)]
+    out = []
+    for k in range(len(ws)):
+        t = text[bounds[k]:bounds[k + 1]]
+        out.append(Word(t.translate(LIGATURES), wx0[k], wx1[k], wtop[k], wbottom[k], wsize[k], wbold[k]))
+    return out
+
+
+# --- ruling lines ----------------------------------------------------------------------------
+
+def _mul(m, n):
+    """Matrix product m then n, as (a, b, c, d, e, f)."""
+    a, b, c, d, e, f = m
+    A, B, C, D, E, F = n
+    return (a * A + b * C, a * B + b * D, c * A + d * C, c * B + d * D, e * A + f * C + E, e * B + f * D + F)
+
+
+def _path_shapes(obj, matrix):
+    """The subpaths of a path object in pdfminer's terms: (shape string, points in page space)."""
+    a, b, c, d, e, f = matrix
+    n = pr.FPDFPath_CountSegments(obj)
+    fx, fy = ctypes.c_float(), ctypes.c_float()
+    shapes = []
+    shape, pts, start = [], [], None
+    for i in range(n):
+        seg = pr.FPDFPath_GetPathSegment(obj, i)
+        pr.FPDFPathSegment_GetPoint(seg, fx, fy)
+        x, y = fx.value, fy.value
+        pt = (a * x + c * y + e, b * x + d * y + f)
+        typ = pr.FPDFPathSegment_GetType(seg)
+        if typ == pr.FPDF_SEGMENT_MOVETO:
+            if shape:
+                shapes.append(("".join(shape), pts))
+            shape, pts, start = ["m"], [pt], pt
+        elif typ == pr.FPDF_SEGMENT_BEZIERTO:
+            shape.append("b")  # three points per curve; never a line or a rectangle
+            pts.append(pt)
+        else:
+            shape.append("l")
+            pts.append(pt)
+        if pr.FPDFPathSegment_GetClose(seg) and start is not None:
+            shape.append("h")
+            pts.append(start)
+    if shape:
+        shapes.append(("".join(shape), pts))
+    return shapes
+
+
+def _classify(shape: str, pts: list, stroke: bool, height: float, lines: list, rects: list) -> None:
+    """pdfminer's converter.paint_path for one subpath: a line, a rectangle, or neither."""
+    if shape[:1] != "m":
+        return
+    if len(shape) > 3 and shape[-2:] == "lh" and pts[-2] == pts[0]:
+        shape = shape[:-2] + "h"
+        pts = pts[:-2] + pts[-1:]
+    if shape in ("mlh", "ml"):
+        (xa, ya), (xb, yb) = pts[0], pts[1]
+        lines.append((min(xa, xb), max(xa, xb), height - max(ya, yb), height - min(ya, yb)))
+    elif shape in ("mlllh", "mllll"):
+        (x0, y0), (x1, y1), (x2, y2), (x3, y3), p4 = pts[:5]
+        if pts[0] == p4 and ((x0 == x1 and y1 == y2 and x2 == x3 and y3 == y0)
+                             or (y0 == y1 and x1 == x2 and y2 == y3 and x3 == x0)):
+            rects.append((min(x0, x2), max(x0, x2), height - max(y0, y2), height - min(y0, y2), stroke))
+
+
+def _walk(objs, matrix, height: float, lines: list, rects: list, images: list) -> None:
+    m = pr.FS_MATRIX()
+    mode, stroke = ctypes.c_int(), ctypes.c_int()
+    for obj in objs:
+        typ = pr.FPDFPageObj_GetType(obj)
+        if typ == pr.FPDF_PAGEOBJ_PATH:
+            pr.FPDFPageObj_GetMatrix(obj, m)
+            mm = _mul((m.a, m.b, m.c, m.d, m.e, m.f), matrix) if matrix else (m.a, m.b, m.c, m.d, m.e, m.f)
+            pr.FPDFPath_GetDrawMode(obj, mode, stroke)
+            if mode.value == 0 and not stroke.value:
+                continue  # not painted
+            shapes = _path_shapes(obj, mm)
+            for shape, pts in shapes:
+                _classify(shape, pts, bool(stroke.value), height, lines, rects)
+        elif typ == pr.FPDF_PAGEOBJ_IMAGE:
+            images.append(1)
+        elif typ == pr.FPDF_PAGEOBJ_FORM:
+            pr.FPDFPageObj_GetMatrix(obj, m)
+            mm = _mul((m.a, m.b, m.c, m.d, m.e, m.f), matrix) if matrix else (m.a, m.b, m.c, m.d, m.e, m.f)
+            k = pr.FPDFFormObj_CountObjects(obj)
+            _walk((pr.FPDFFormObj_GetObject(obj, i) for i in range(k)), mm, height, lines, rects, images)
+
+
+def _segments(lines: list, rects: list) -> list[Segment]:
+    """reader._segments on pdfplumber-like lines (x0, x1, top, bottom) and rects (+ stroke)."""
+    out: list[Segment] = []
+    for x0, x1, y0, y1 in lines:
+        if x1 - x0 >= y1 - y0:
+            y = (y0 + y1) / 2
+            out.append(Segment(x0, y, x1, y))
+        else:
+            x = (x0 + x1) / 2
+            out.append(Segment(x, y0, x, y1))
+    for x0, x1, y0, y1, stroke in rects:
+        w, h = x1 - x0, y1 - y0
+        if h <= THIN and w > THIN:
+            y = (y0 + y1) / 2
+            out.append(Segment(x0, y, x1, y))
+        elif w <= THIN and h > THIN:
+            x = (x0 + x1) / 2
+            out.append(Segment(x, y0, x, y1))
+        elif w > THIN and h > THIN and stroke:
+            out += [Segment(x0, y0, x1, y0), Segment(x0, y1, x1, y1),
+                    Segment(x0, y0, x0, y1), Segment(x1, y0, x1, y1)]
+    return out
+
+
+def _graphics(page, height: float) -> tuple[list[Segment], int]:
+    raw = page.raw
+    k = pr.FPDFPage_CountObjects(raw)
+    lines: list = []
+    rects: list = []
+    images: list = []
+    _walk((pr.FPDFPage_GetObject(raw, i) for i in range(k)), None, height, lines, rects, images)
+    return _segments(lines, rects), len(images)
+
+
+# --- pages -----------------------------------------------------------------------------------
+
+def read_page(page, number: int, fonts: _Fonts | None = None) -> PageContent:
+    width, height = page.get_size()
+    textpage = page.get_textpage()
+    try:
+        words = _words(textpage.raw, height, fonts or _Fonts())
+    finally:
+        textpage.close()
+    segments, n_images = _graphics(page, height)
+    return PageContent(number, float(width), float(height), words, segments, n_images)
+
+
+def read_pdf(path: Path, max_pages: int = 0) -> Iterator[PageContent]:
+    """Yield pages one at a time (each page closed before the next is loaded)."""
+    doc = _open(Path(path))
+    try:
+        n = len(doc)
+        if max_pages and n > max_pages:
+            raise PageLimitExceeded(n, max_pages)
+        for i in range(n):
+            page = doc[i]
+            try:
+                yield read_page(page, i + 1)  # font handles are only trusted within their page
+            finally:
+                page.close()
+    finally:
+        doc.close()
