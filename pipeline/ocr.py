@@ -30,6 +30,7 @@ MIN_DPI, MAX_DPI = 100.0, 400.0
 OCR_DPI = 300.0  # Tesseract reads small print best at about this resolution
 BRIDGE_PT = 8.0  # gaps in a rule shorter than this are noise (a merged cell's gap is a whole column)
 PAD_PT = 1.2
+BINARISE = os.environ.get("IKI_OCR_BIN", "soft")
 PREPROCESS = os.environ.get("IKI_OCR_PRE", "despeckle")  # or "median"  # points kept clear of a ruling line when cropping a column strip
 
 # A word's box in points the way a text PDF reports it: `size` the font size, top/bottom one em
@@ -94,9 +95,13 @@ def binarise(gray: np.ndarray) -> np.ndarray:
 
 
 def _long_lines(ink: np.ndarray, length: int, horizontal: bool) -> np.ndarray:
+    """Runs of ink at least `length` long in one direction; one-pixel holes (white specks on a
+    rule) are closed first, or a speck near a rule's end would cut the end off."""
     cv2 = _cv2()
+    shape = (2, 1) if horizontal else (1, 2)
+    closed = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, shape))
     k = cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1) if horizontal else (1, length))
-    return cv2.morphologyEx(ink, cv2.MORPH_OPEN, k)
+    return cv2.morphologyEx(closed, cv2.MORPH_OPEN, k)
 
 
 def skew_angle(ink: np.ndarray, dpi: float) -> float:
@@ -267,15 +272,22 @@ def _line_words(data: dict, ox: float, oy: float, scale: float) -> list[OcrWord]
     return out
 
 
-def _ocr(img: np.ndarray, ox: float, oy: float, dpi: float, psm: int) -> list[OcrWord]:
-    """OCR one region (`img`, a crop whose top-left is (ox, oy) on the page image of `dpi`)."""
+def _ocr(img: np.ndarray, ox: float, oy: float, dpi: float, psm: int, threshold: float) -> list[OcrWord]:
+    """OCR one region (`img`, a crop whose top-left is (ox, oy) on the page image of `dpi`),
+    enlarged to OCR_DPI and binarised at the page's `threshold` (Tesseract's own threshold on
+    a mostly blank crop falls into the paper's grain and reads noise as words)."""
     cv2 = _cv2()
     if img.size == 0 or img.shape[0] < 8 or img.shape[1] < 8:
         return []
-    if not (img < 128).any():
+    if not (img < threshold).any():
         return []
     f = OCR_DPI / dpi
     big = cv2.resize(img, None, fx=f, fy=f, interpolation=cv2.INTER_CUBIC) if abs(f - 1) > 0.05 else img
+    if BINARISE == "hard":
+        _, big = cv2.threshold(big, threshold, 255, cv2.THRESH_BINARY)
+    else:  # paper to white, glyph edges keep their grey
+        _, big = cv2.threshold(big, (threshold + 255) / 2, 255, cv2.THRESH_TRUNC)
+        big = cv2.normalize(big, None, 0, 255, cv2.NORM_MINMAX)
     big = cv2.copyMakeBorder(big, 10, 10, 10, 10, cv2.BORDER_CONSTANT, value=255)
     data = _tesseract_data(big, psm)
     data["left"] = [(v - 10) / f for v in data["left"]]
@@ -434,7 +446,7 @@ def read_image(gray: np.ndarray, dpi: float, number: int = 1, n_images: int = 1,
     angle = skew_angle(binarise(gray), dpi)
     if abs(angle) > 0.05:
         gray = rotate(gray, angle)
-    ink = binarise(gray)
+    threshold, ink = _cv2().threshold(gray, 0, 255, _cv2().THRESH_BINARY_INV + _cv2().THRESH_OTSU)
     hmask, vmask = ruling_masks(ink, dpi)
     segments = mask_segments(hmask, vmask, dpi)
     cv2 = _cv2()
@@ -451,12 +463,12 @@ def read_image(gray: np.ndarray, dpi: float, number: int = 1, n_images: int = 1,
             if b - a < 4 * pad:
                 continue
             strip = clean[y0:y1, a + pad:b - pad]
-            words += tidy(_ocr(strip, a + pad, y0, dpi, 6))
-    flow_ink = binarise(flow) if (flow < 128).any() else np.zeros_like(flow)
+            words += tidy(_ocr(strip, a + pad, y0, dpi, 6, threshold))
+    _, flow_ink = cv2.threshold(flow, threshold, 255, cv2.THRESH_BINARY_INV)
     colons = find_colons(flow_ink, dpi)
     for x0, y0, x1, y1 in colons:
         flow[y0:y1, x0:x1] = 255
-    words += _place_colons(tidy(_ocr(flow, 0, 0, dpi, 4)), colons, dpi)
+    words += _place_colons(tidy(_ocr(flow, 0, 0, dpi, 4, threshold)), colons, dpi)
     h, w = gray.shape
     return PageContent(number, width or w / px, height or h / px, words, segments, n_images)
 
