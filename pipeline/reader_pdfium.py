@@ -35,7 +35,7 @@ Y_TOL = 2.0
 # pdfplumber's default ligature expansion
 LIGATURES = str.maketrans({"ﬀ": "ff", "ﬃ": "ffi", "ﬄ": "ffl", "ﬁ": "fi", "ﬂ": "fl", "ﬆ": "st", "ﬅ": "st"})
 # every code point for which str.isspace() is true
-_SPACES = np.array([c for c in range(0x3001) if chr(c).isspace()], dtype=np.uint32)
+_BLANK = np.array([chr(c).isspace() for c in range(0x3002)], dtype=bool)  # the last: any code above
 
 
 def _addr(handle) -> int:
@@ -156,7 +156,7 @@ def _words(textpage, height: float, fonts: _Fonts) -> list[Word]:
     codes, x0, x1, top, size, bold = codes[order], x0[order], x1[order], top[order], size[order], bold[order]
     group, line = group[order], line[order]
 
-    blank = np.isin(codes, _SPACES)
+    blank = _BLANK[np.minimum(codes, 0x3001)]
     keep = np.flatnonzero(~blank)
     if not len(keep):
         return []
