@@ -30,6 +30,7 @@ MIN_DPI, MAX_DPI = 100.0, 400.0
 OCR_DPI = 300.0  # Tesseract reads small print best at about this resolution
 BRIDGE_PT = 8.0  # gaps in a rule shorter than this are noise (a merged cell's gap is a whole column)
 PAD_PT = 1.2
+LONG_RULE_PT = 30.0  # longer horizontal runs are rules whatever lies next to them (letter feet run <= ~22 pt)
 BINARISE = os.environ.get("IKI_OCR_BIN", "soft")
 PREPROCESS = os.environ.get("IKI_OCR_PRE", "despeckle")  # or "median"  # points kept clear of a ruling line when cropping a column strip
 
@@ -166,6 +167,17 @@ def ruling_masks(ink: np.ndarray, dpi: float) -> tuple[np.ndarray, np.ndarray]:
     gap = max(3, int(1.5 * px))
     h = cv2.morphologyEx(h, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (gap, 1)))
     v = cv2.morphologyEx(v, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, gap)))
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(h, connectivity=8)
+    for k in range(1, n):  # a run along a line of text (letters' feet, bold type) is no rule:
+        x, y, w, hh, _ = stats[k]  # a rule has paper just above and below it
+        if w >= LONG_RULE_PT * px:
+            continue
+        d = max(2, int(round(0.8 * px)))
+        above = ink[max(0, y - d - 2):max(0, y - d), x:x + w]
+        below = ink[y + hh + d:y + hh + d + 2, x:x + w]
+        dens = max(float((above > 0).mean()) if above.size else 0.0, float((below > 0).mean()) if below.size else 0.0)
+        if dens > 0.3 and not _spans_words(ink, x, y, w, px):
+            h[labels == k] = 0
     near_h = cv2.dilate(h, np.ones((2 * gap + 1, 2 * gap + 1), np.uint8))
     n, labels, stats, _ = cv2.connectedComponentsWithStats(v, connectivity=8)
     for k in range(1, n):
@@ -173,6 +185,20 @@ def ruling_masks(ink: np.ndarray, dpi: float) -> tuple[np.ndarray, np.ndarray]:
         if not (near_h[y:y + gap + 1, x:x + w].any() or near_h[y + hh - gap - 1:y + hh, x:x + w].any()):
             v[labels == k] = 0
     return h, v
+
+
+def _spans_words(ink: np.ndarray, x: int, y: int, w: int, px: float) -> bool:
+    """Does the run at (x, y, width w) pass under a space between words? An underline does; a run
+    along the feet of one word's letters does not (letters are closer than a space)."""
+    band = ink[max(0, y - int(3 * px)):max(0, y - 1), x + int(px):x + w - int(px)]
+    if band.size == 0:
+        return False
+    empty = ~(band > 0).any(axis=0)
+    run = best = 0
+    for e in empty:
+        run = run + 1 if e else 0
+        best = max(best, run)
+    return best >= 1.5 * px
 
 
 def mask_segments(hmask: np.ndarray, vmask: np.ndarray, dpi: float) -> list[Segment]:
@@ -389,6 +415,7 @@ def find_colons(ink: np.ndarray, dpi: float) -> list[tuple[int, int, int, int]]:
 
 
 BAD_LEAD = re.compile(r"^[\"'“”‘’`]+(?=\w)")
+PERCENT = re.compile(r"96|9o|%|6|[4-7]6|\u201d6|[%YyVv¥][6o0cC]|%\S|[\u201d\"'\u00b0]")  # '%' as Tesseract misreads it
 NUM_COMMA = re.compile(r"^(\(?\d{1,2}|[a-z]),$")
 
 
@@ -406,8 +433,9 @@ def tidy(words: list[OcrWord]) -> list[OcrWord]:
             t = t[:-1] + "."
         t = t.strip("|")
         if prev is not None and not line_start and prev.text in ("X", "x", "×", "*"):
-            t = re.sub(r"^100(96|\S?[6o0]|%\S)$", "100%", t)
-        if prev is not None and not line_start and re.fullmatch(r"\d*100", prev.text) and t in ("96", "%6"):
+            if re.fullmatch(r"100[^\s\d]\S{0,2}|100\d\S{0,2}", t) and t != "1000":
+                t = "100%"  # 'X 100%' with the sign misread ('1006', '10046', '100Y6')
+        if prev is not None and not line_start and prev.text == "100" and PERCENT.fullmatch(t):
             t = "%"
         if not re.search(r"[\w%]", t) and t not in (":", "-", "/", "(", ")", "&", "+", "=") and w.conf < 60:
             continue
@@ -440,6 +468,47 @@ def _place_colons(words: list[OcrWord], colons: list[tuple[int, int, int, int]],
     return out
 
 
+def erase_mask(ink: np.ndarray, hmask: np.ndarray, vmask: np.ndarray, dpi: float) -> np.ndarray:
+    """The pixels to whiten before OCR: the rules and a pixel around them, except where a letter
+    crosses a rule that stands free inside a cell (an underlined numerator: the underline cuts
+    through the descenders, and 'yang' without them reads 'vang')."""
+    cv2 = _cv2()
+    lines = cv2.bitwise_or(cv2.dilate(hmask, np.ones((3, 5), np.uint8)), cv2.dilate(vmask, np.ones((5, 3), np.uint8)))
+    gap = max(3, int(1.5 * dpi / 72.0))
+    near_v = cv2.dilate(vmask, np.ones((2 * gap + 1, 2 * gap + 1), np.uint8))
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(hmask, connectivity=8)
+    free = np.zeros_like(hmask)
+    for k in range(1, n):
+        x, y, w, h, _ = stats[k]
+        if not (near_v[y:y + h, x:x + 2].any() or near_v[y:y + h, x + w - 2:x + w].any()):
+            free[y:y + h, x:x + w][labels[y:y + h, x:x + w] == k] = 255
+    if not free.any():
+        return lines
+    band = cv2.dilate(free, np.ones((3, 3), np.uint8))
+    rest = cv2.bitwise_and(ink, cv2.bitwise_not(band))
+    reach = int(band.sum(axis=0).max() // 255) + 3  # the band's thickness and a little
+    above = np.zeros_like(rest)
+    below = np.zeros_like(rest)
+    for d in range(1, reach + 1):
+        above[d:] |= rest[:-d]
+        below[:-d] |= rest[d:]
+    crossing = cv2.bitwise_and(band, cv2.bitwise_and(above, below))
+    return cv2.bitwise_and(lines, cv2.bitwise_not(crossing))
+
+
+def _edges_cleared(strip: np.ndarray, threshold: float, k: int) -> np.ndarray:
+    """A column strip without what is left of its border rules (a rule a little off vertical
+    leaves a dark sliver along the crop's edge that makes Tesseract drop the first word of
+    each line): columns within `k` pixels of an edge that are dark over much of the height."""
+    dark = strip < (threshold + 255) / 2
+    frac = dark.mean(axis=0)
+    w = strip.shape[1]
+    for j in list(range(min(k, w))) + list(range(max(0, w - k), w)):
+        if frac[j] > 0.25:
+            strip[:, j] = 255
+    return strip
+
+
 def read_image(gray: np.ndarray, dpi: float, number: int = 1, n_images: int = 1,
                width: float | None = None, height: float | None = None) -> PageContent:
     """One page image (greyscale, `dpi`) to PageContent."""
@@ -450,7 +519,7 @@ def read_image(gray: np.ndarray, dpi: float, number: int = 1, n_images: int = 1,
     hmask, vmask = ruling_masks(ink, dpi)
     segments = mask_segments(hmask, vmask, dpi)
     cv2 = _cv2()
-    lines = cv2.dilate(cv2.bitwise_or(hmask, vmask), np.ones((3, 3), np.uint8))
+    lines = erase_mask(ink, hmask, vmask, dpi)
     clean = despeckle(gray, ink, dpi) if PREPROCESS == "despeckle" else cv2.medianBlur(gray, 3)
     clean[lines > 0] = 255
     px = dpi / 72.0
@@ -462,7 +531,7 @@ def read_image(gray: np.ndarray, dpi: float, number: int = 1, n_images: int = 1,
         for a, b in zip(borders, borders[1:]):
             if b - a < 4 * pad:
                 continue
-            strip = clean[y0:y1, a + pad:b - pad]
+            strip = _edges_cleared(clean[y0:y1, a + pad:b - pad].copy(), threshold, 2 * pad)
             words += tidy(_ocr(strip, a + pad, y0, dpi, 6, threshold))
     _, flow_ink = cv2.threshold(flow, threshold, 255, cv2.THRESH_BINARY_INV)
     colons = find_colons(flow_ink, dpi)
