@@ -159,7 +159,7 @@ def ruling_masks(ink: np.ndarray, dpi: float) -> tuple[np.ndarray, np.ndarray]:
     """Horizontal and vertical line masks: ink that survives an opening with a kernel longer than
     any letter (horizontal: 14 pt, so fraction bars count; vertical: 9 pt, so a one-line row
     continued from the previous page counts), then short gaps (noise, JPEG) bridged. A vertical
-    piece must meet a horizontal rule at an end (a tall letter in a title does not)."""
+    piece must meet a horizontal rule at both ends (letters stacked in a bold header do not)."""
     cv2 = _cv2()
     px = dpi / 72.0
     h = _long_lines(ink, max(10, int(14 * px)), True)
@@ -182,7 +182,7 @@ def ruling_masks(ink: np.ndarray, dpi: float) -> tuple[np.ndarray, np.ndarray]:
     n, labels, stats, _ = cv2.connectedComponentsWithStats(v, connectivity=8)
     for k in range(1, n):
         x, y, w, hh, _ = stats[k]
-        if not (near_h[y:y + gap + 1, x:x + w].any() or near_h[y + hh - gap - 1:y + hh, x:x + w].any()):
+        if not (near_h[y:y + gap + 1, x:x + w].any() and near_h[y + hh - gap - 1:y + hh, x:x + w].any()):
             v[labels == k] = 0
     return h, v
 
@@ -408,6 +408,11 @@ def find_colons(ink: np.ndarray, dpi: float) -> list[tuple[int, int, int, int]]:
             between = labels[up[3] + up[5]:lo[3], x0:x1]
             if (between > 0).any():
                 continue
+            side = max(1, int(round(1.0 * px)))  # free space on one side at least: not inside a word
+            left = ink[y0:lo[3] + lo[5], max(0, x0 - side):x0]
+            right = ink[y0:lo[3] + lo[5], x1:x1 + side]
+            if (left > 0).any() and (right > 0).any():
+                continue
             out.append((x0, y0, x1, y1))
             used |= {a[6], b[6]}
             break
@@ -432,6 +437,9 @@ def tidy(words: list[OcrWord]) -> list[OcrWord]:
         if line_start and NUM_COMMA.match(t):
             t = t[:-1] + "."
         t = t.strip("|")
+        m = re.fullmatch(r"100(\S{1,2})", t)
+        if m and not m.group(1).isdigit() and PERCENT.fullmatch(m.group(1)):
+            t = "100%"
         if prev is not None and not line_start and prev.text in ("X", "x", "×", "*"):
             if re.fullmatch(r"100[^\s\d]\S{0,2}|100\d\S{0,2}", t) and t != "1000":
                 t = "100%"  # 'X 100%' with the sign misread ('1006', '10046', '100Y6')
@@ -567,5 +575,38 @@ def read_pdf(path: Path, max_pages: int = 0, pages: Iterable[int] | None = None)
 
 # --- catalogue snapping ------------------------------------------------------------------------
 
+def cell_confidence(words: Iterable[Word], boxes: Iterable[list[float]]) -> float | None:
+    """Lowest OCR confidence (0-1) of the words inside a cell's boxes ([page, x0, top, x1,
+    bottom] as in the parse stage's `cells`); `words` are (page, Word) pairs. None: no OCR word."""
+    confs = []
+    for page, w in words:
+        for b in boxes:
+            if b[0] == page and b[1] - 1 <= w.cx <= b[3] + 1 and b[2] - 1 <= w.cy <= b[4] + 1:
+                if isinstance(w, OcrWord) and w.conf >= 0:
+                    confs.append(w.conf)
+                break
+    return round(min(confs) / 100.0, 3) if confs else None
+
+
 def _norm(s: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"[^\w%/]+", " ", s.lower())).strip()
+
+
+SNAP_MIN = 90.0  # rapidfuzz ratio (0-100) of the normalised texts; see tests/test_ocr.py
+
+
+def snap(text: str, candidates: Iterable[str], min_score: float = SNAP_MIN) -> tuple[str, float]:
+    """(text to keep, score): the closest known text (an indicator, sasaran or position title of
+    the catalogue) when it matches `text` at least `min_score` after case, spacing and
+    punctuation are set aside; otherwise `text` itself with the best score seen. Keep the
+    original OCR text and the score alongside the snapped value."""
+    from rapidfuzz import fuzz, process
+    cands = list(dict.fromkeys(c for c in candidates if c))
+    if not text or not cands:
+        return text, 0.0
+    best = process.extractOne(_norm(text), [_norm(c) for c in cands], scorer=fuzz.ratio)
+    if best is None:
+        return text, 0.0
+    _, score, idx = best
+    score = round(float(score), 1)
+    return (cands[idx], score) if score >= min_score else (text, score)
