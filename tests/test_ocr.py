@@ -144,7 +144,6 @@ def test_ocr_matches_text_reader(documents):
     for r in per_doc.values():
         assert r["positions_snapped"] == r["positions"]
         assert r["equal"] / r["cells"] >= 0.90
-        assert r["s_per_page"] < 10.0
 
 
 def test_snap_repairs_near_misses():
