@@ -53,9 +53,11 @@ class OcrWord(Word):
 
 
 def confidence(words: Iterable[Word]) -> float | None:
-    """Mean OCR confidence (0-1) of the OCR words among `words`; None when none came from OCR."""
+    """Lowest OCR confidence (0-1) among the OCR words of `words` (a row's or a cell's words);
+    None when none came from OCR (a text PDF). The lowest, not the mean: one misread word is
+    enough to send a row to review."""
     cs = [w.conf for w in words if isinstance(w, OcrWord) and w.conf >= 0]
-    return round(sum(cs) / len(cs) / 100.0, 3) if cs else None
+    return round(min(cs) / 100.0, 3) if cs else None
 
 
 # --- image -----------------------------------------------------------------------------------
