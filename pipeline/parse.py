@@ -454,7 +454,8 @@ MARGIN = 0.09  # top and bottom share of the page where running headers and page
 
 def _furniture(pages: list[PageContent], flows: list[list[Line]]) -> set[int]:
     """Page numbers and running headers/footers: lines in the page margins that are page numbers
-    or repeat (digits aside) at the same height on several pages. They are not content."""
+    or repeat (digits aside) at the same height on at least half the pages. They are not content;
+    a 'Label :' line never is furniture."""
     def margin(ln: Line, pg: PageContent) -> bool:
         return ln.bottom < pg.height * MARGIN or ln.top > pg.height * (1 - MARGIN)
 
@@ -466,8 +467,9 @@ def _furniture(pages: list[PageContent], flows: list[list[Line]]) -> set[int]:
     out = set()
     for pg, lines in zip(pages, flows):
         for ln in lines:
-            if margin(ln, pg) and (PAGE_NUMBER.match(ln.text)
-                                   or len(seen[(re.sub(r"\d+", "#", ln.text), round(ln.top / 3))]) >= 3):
+            repeats = len(seen[(re.sub(r"\d+", "#", ln.text), round(ln.top / 3))]) if margin(ln, pg) else 0
+            if margin(ln, pg) and not split_label(ln) and (
+                    PAGE_NUMBER.match(ln.text) or repeats >= max(3, len(pages) / 2)):
                 out.add(id(ln))
     return out
 
