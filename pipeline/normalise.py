@@ -49,6 +49,7 @@ KINDS = ("indikator", "sasaran", "jabatan")
 # REVIEW_MIN lies under the lowest "uncertain" pair so all of them reach the review list.
 AUTO_MERGE = 90.0
 REVIEW_MIN = 75.0
+OCR_REVIEW_BELOW = 0.80  # a scanned row whose least certain word is below this goes to review (tests/test_ocr.py)
 # A word pair counts as a typo when its optimal-string-alignment distance is at most 1 and both
 # words have at least TYPO_MIN_LEN letters: every typo in the seed and the labelled variants
 # ("Anggaram", "Penyelengaraan", "Survey/Survei", "Perijinan") is distance 1; real distinct words
@@ -801,6 +802,16 @@ def normalise(tables: dict[str, pd.DataFrame], aliases: Aliases) -> Normalised:
     catalog = pd.DataFrame(cat_rows, columns=INDICATOR_CATALOG.names)
     catalog = catalog.sort_values(["indikator", "indikator_key"], kind="stable").reset_index(drop=True)
 
+    if "ocr_confidence" in indicators.columns:  # scanned rows the OCR was unsure of: a person looks
+        for r in indicators.itertuples():
+            conf = r.ocr_confidence
+            if conf is not None and conf == conf and conf < OCR_REVIEW_BELOW:
+                pr = pos_where.get((r.decree_id, r.position_no))
+                review_rows.append(dict(kind="ocr", text_a=r.indikator, text_b=r.formulasi, score=round(100 * conf, 1),
+                                        reason=f"OCR confidence {conf:.2f} below {OCR_REVIEW_BELOW}",
+                                        decree_id=r.decree_id, source_file=source.get(r.decree_id),
+                                        page=_int(r.page), position_no=int(r.position_no),
+                                        jabatan=pr.jabatan if pr is not None else None))
     review = pd.DataFrame(review_rows, columns=REVIEW_COLUMNS)
     if len(review):
         review = review.sort_values(["kind", "text_a", "text_b", "decree_id", "position_no"],

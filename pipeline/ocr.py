@@ -52,6 +52,15 @@ class OcrWord(Word):
     conf: float = -1.0
 
 
+def available() -> bool:
+    """Tesseract with the Indonesian language data is installed."""
+    try:
+        import pytesseract
+        return "ind" in pytesseract.get_languages(config="")
+    except Exception:  # noqa: BLE001 - missing binary or module: no OCR here
+        return False
+
+
 def confidence(words: Iterable[Word]) -> float | None:
     """Lowest OCR confidence (0-1) among the OCR words of `words` (a row's or a cell's words);
     None when none came from OCR (a text PDF). The lowest, not the mean: one misread word is

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .geometry import Cell, Grid, Line, find_grids, group_lines
+from .ocr import confidence
 from .reader import PageContent, open_pages
 from .text import collapse, join_lines
 
@@ -426,6 +427,8 @@ def _finish(records: list[dict], sasaran: list[Sasaran]) -> list[dict]:
             "indikator": bbox_of(rec["lines"], ind_part.boxes),
             **{k: bbox_of(p.lines, p.boxes) for k, p in parts.items()},
         }
+        words = [w for ln in s.lines + rec["lines"] for w in ln.words]
+        words += [w for p in parts.values() for ln in p.lines for w in ln.words]
         out.append({
             "indicator_no": ino,
             "sasaran_no": sas_no[si],
@@ -441,6 +444,7 @@ def _finish(records: list[dict], sasaran: list[Sasaran]) -> list[dict]:
             "target": parts["target"].text if "target" in parts else None,
             "extra": extra,
             "page": row.page,
+            "ocr_confidence": confidence(words),
             "cells": cells,
         })
     return out
@@ -596,10 +600,17 @@ def parse_pdf(path: Path, max_pages: int = 0, reader: str = "pdfplumber") -> dic
     pages = list(open_pages(path, max_pages, reader))
     if not pages:
         raise ParseError("PDF has no pages")
+    scanned = [pg.number for pg in pages if not pg.words and pg.n_images]
+    if scanned:  # scanned pages are read by OCR into the same page shape
+        from . import ocr  # noqa: PLC0415 - only scans need it
+        if not ocr.available():
+            raise ParseError(f"image-only: no text layer on {len(scanned)} pages, and OCR (tesseract-ocr-ind) "
+                             "is not installed", page=scanned[0])
+        by_no = {pg.number: pg for pg in ocr.read_pdf(path, max_pages, pages=scanned)}
+        pages = [by_no.get(pg.number, pg) for pg in pages]
     if not any(pg.words for pg in pages):
-        if any(pg.n_images for pg in pages):
-            raise ParseError(f"image-only: no text layer on {len(pages)} pages (a scan? OCR is not supported yet)", page=1)
         raise ParseError(f"no text on {len(pages)} pages: the pages are blank", page=1)
     result = parse_pages(pages)
     return {"parser_version": PARSER_VERSION, "source_file": path.name, "sha256": digest,
-            "decree_id": digest[:16], "n_pages": len(pages), **result}
+            "decree_id": digest[:16], "n_pages": len(pages), "source_kind": "ocr" if scanned else "text",
+            **result}

@@ -109,4 +109,7 @@ def open_pages(path: Path, max_pages: int = 0, reader: str = "pdfplumber") -> It
     if reader == "pdfium":
         from .reader_pdfium import read_pdf as read_pdfium
         return read_pdfium(path, max_pages)
-    raise ValueError(f"unknown reader {reader!r} (pdfplumber or pdfium)")
+    if reader == "ocr":
+        from .ocr import read_pdf as read_ocr
+        return read_ocr(path, max_pages)
+    raise ValueError(f"unknown reader {reader!r} (pdfium, pdfplumber or ocr)")

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import pyarrow as pa
 
-CONTRACT_VERSION = "2"
+CONTRACT_VERSION = "3"
 
 STR = pa.string()
 I32 = pa.int32()
@@ -75,6 +75,8 @@ DECREES = Table(
         Column("title", STR, "judul lampiran", "annex title", "INDIKATOR KERJA INDIVIDU"),
         Column("agency", STR, "perangkat daerah", "issuing agency", "DINAS KOMUNIKASI DAN INFORMATIKA KABUPATEN MOJOKERTO"),
         Column("n_pages", I32, "jumlah halaman PDF", "number of pages in the PDF", "30"),
+        Column("source_kind", STR, "asal teks: text (lapisan teks PDF) atau ocr (pindaian)",
+               "where the text came from: text (the PDF's text layer) or ocr (a scan)", "text", since="3"),
     ),
 )
 
@@ -88,6 +90,8 @@ POSITIONS = Table(
         Column("fungsi", LIST_STR, "butir fungsi, nomor dibuang", "functions, one item per numbered point", "[...]"),
         Column("page_first", I32, "halaman pertama blok jabatan", "first page of the block (1-based)", "1"),
         Column("page_last", I32, "halaman terakhir blok jabatan", "last page of the block (1-based)", "2"),
+        Column("source_kind", STR, "asal teks: text (lapisan teks PDF) atau ocr (pindaian)",
+               "where the text came from: text (the PDF's text layer) or ocr (a scan)", "text", since="3"),
         Column("jabatan_key", STR, "nama jabatan baku", "canonical position title", "KEPALA SUB BAGIAN UMUM DAN KEPEGAWAIAN",
                since="2"),
         Column("unit", STR, "unit organisasi jabatan", "organisational unit of the position", "SUB BAGIAN UMUM DAN KEPEGAWAIAN",
@@ -123,6 +127,11 @@ INDICATORS = Table(
                "100%", nullable=True),
         Column("extra", MAP_STR, "kolom tambahan: judul kolom -> isi", "any other column: header -> text", "{SATUAN: %}"),
         Column("page", I32, "halaman awal baris indikator", "page where the indicator's row starts", "3"),
+        Column("source_kind", STR, "asal teks: text (lapisan teks PDF) atau ocr (pindaian)",
+               "where the text came from: text (the PDF's text layer) or ocr (a scan)", "text", since="3"),
+        Column("ocr_confidence", F64, "keyakinan OCR terendah di baris (0-1); kosong untuk teks PDF",
+               "lowest OCR word confidence in the row (0-1); null for a text layer", "0.93", nullable=True,
+               since="3"),
         Column("indikator_key", STR, "kunci indikator baku (katalog)", "canonical indicator key (catalogue)",
                "9c1f0a2b3d4e5f60", since="2"),
         Column("sasaran_key", STR, "kunci sasaran baku", "canonical sasaran key", "0a1b2c3d4e5f6071", since="2"),

@@ -1,15 +1,15 @@
-"""Interim records -> the contract-v1 tables (pure, no I/O)."""
+"""Interim records -> the tables as read, before normalisation (pure, no I/O)."""
 from __future__ import annotations
 
 import pandas as pd
 
 from .schema import DECREES, INDICATORS, POSITIONS
 
-V1 = "1"
+NORMALISED = "2"  # the columns contract v2 added are filled by the normalise stage, not here
 
 
-def _v1(table) -> list[str]:
-    return [c.name for c in table.columns if c.since == V1]
+def _as_read(table) -> list[str]:
+    return [c.name for c in table.columns if c.since != NORMALISED]
 
 
 def build_tables(records: list[dict]) -> dict[str, pd.DataFrame]:
@@ -17,15 +17,18 @@ def build_tables(records: list[dict]) -> dict[str, pd.DataFrame]:
     decrees, positions, indicators = [], [], []
     for rec in sorted(records, key=lambda r: r["decree_id"]):
         did = rec["decree_id"]
+        kind = rec["source_kind"]
         decrees.append({"decree_id": did, "source_file": rec["source_file"], **rec["decree"],
-                        "n_pages": rec["n_pages"]})
+                        "n_pages": rec["n_pages"], "source_kind": kind})
         for pos in rec["positions"]:
-            positions.append({"decree_id": did, **{k: pos[k] for k in _v1(POSITIONS) if k != "decree_id"}})
+            positions.append({"decree_id": did, "source_kind": kind,
+                              **{k: pos[k] for k in _as_read(POSITIONS) if k not in ("decree_id", "source_kind")}})
             for ind in pos["indicators"]:
-                indicators.append({"decree_id": did, "position_no": pos["position_no"],
-                                   **{k: ind[k] for k in _v1(INDICATORS) if k not in ("decree_id", "position_no")}})
+                indicators.append({"decree_id": did, "position_no": pos["position_no"], "source_kind": kind,
+                                   **{k: ind[k] for k in _as_read(INDICATORS)
+                                      if k not in ("decree_id", "position_no", "source_kind")}})
     return {
-        "decrees": pd.DataFrame(decrees, columns=_v1(DECREES)),
-        "positions": pd.DataFrame(positions, columns=_v1(POSITIONS)),
-        "indicators": pd.DataFrame(indicators, columns=_v1(INDICATORS)),
+        "decrees": pd.DataFrame(decrees, columns=_as_read(DECREES)),
+        "positions": pd.DataFrame(positions, columns=_as_read(POSITIONS)),
+        "indicators": pd.DataFrame(indicators, columns=_as_read(INDICATORS)),
     }

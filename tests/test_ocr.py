@@ -15,6 +15,7 @@ import shutil
 import time
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 cv2 = pytest.importorskip("cv2")
@@ -157,3 +158,25 @@ def test_colon_and_percent_repairs():
     w = lambda t, x: ocr.OcrWord(t, x, x + 5, 10, 20, 9.0, False, 90.0)  # noqa: E731
     out = [x.text for x in ocr.tidy([w("1,", 0), w("Jumlah", 10), w("X", 20), w("100Y6", 30)])]
     assert out == ["1.", "Jumlah", "X", "100%"]
+
+
+def test_scanned_decree_goes_through_the_whole_pipeline(tmp_path, sample_run):
+    """A scan in raw/ is routed to OCR by itself, published with source_kind=ocr, and its positions
+    get the same jabatan_key as the text PDF's."""
+    from conftest import run_on
+
+    scanned = scan(SAMPLE, tmp_path / "pindaian.pdf", max_pages=4, seed=3)
+    result, settings = run_on(tmp_path, [scanned])
+    assert not result.failures, result.failures
+    ind = pd.read_parquet(settings.curated / "indicators.parquet")
+    pos = pd.read_parquet(settings.curated / "positions.parquet")
+    assert set(ind.source_kind) == {"ocr"} and set(pos.source_kind) == {"ocr"}
+    assert ind.ocr_confidence.between(0, 1).all()
+    _, _, text = sample_run
+    want = text["positions"].set_index("position_no").jabatan_key
+    got = pos.set_index("position_no").jabatan_key
+    # the first 4 pages hold positions 1-3 whole and the start of 4
+    assert list(got.loc[[1, 2, 3]]) == list(want.loc[[1, 2, 3]])
+    review = pd.read_csv(settings.interim / "review.csv")
+    low = ind[ind.ocr_confidence < 0.8]
+    assert len(review[review.kind == "ocr"]) == len(low)
