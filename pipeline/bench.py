@@ -108,14 +108,29 @@ def measure_extract_tables(pdfs: list[Path]) -> tuple[float, int]:
     return time.perf_counter() - t, pages
 
 
-def measure_parse(pdfs: list[Path]) -> tuple[float, int]:
-    """(c) Our parse stage alone, serial, in this process."""
+def measure_parse(pdfs: list[Path], reader: str = "pdfplumber") -> tuple[float, int]:
+    """(c) Our parse stage alone, serial, in this process, through one page reader."""
     from .parse import parse_pdf  # noqa: PLC0415
 
     pages = 0
     t = time.perf_counter()
     for p in pdfs:
-        pages += parse_pdf(p)["n_pages"]
+        pages += parse_pdf(p, reader=reader)["n_pages"]
+    return time.perf_counter() - t, pages
+
+
+def measure_pdfium_text(pdfs: list[Path]) -> tuple[float, int]:
+    """Bare PDFium text extraction of every page: the physical limit for reading these pages."""
+    import pypdfium2 as pdfium  # noqa: PLC0415
+
+    pages = 0
+    t = time.perf_counter()
+    for p in pdfs:
+        doc = pdfium.PdfDocument(p)
+        for page in doc:
+            page.get_textpage().get_text_range()
+            pages += 1
+        doc.close()
     return time.perf_counter() - t, pages
 
 
@@ -153,7 +168,10 @@ if args["mode"] == "pipeline":
             setattr(runner, name, timed(name, getattr(runner, name)))
     w = Path(args["work"])
     s = Settings(raw=Path(args["raw"]), interim=w / "interim", curated=w / "curated", reports=w / "reports",
-                 workers=args["workers"])
+                 workers=args["workers"], reader=args.get("reader", "pdfium"))
+    if args.get("noop"):
+        runner.run(s)  # the first run publishes; the timed one finds nothing to do
+        phases.clear()
     t = time.perf_counter()
     r = runner.run(s)
     dt = time.perf_counter() - t
@@ -186,15 +204,16 @@ def _fresh_python(args: dict, cwd: Path) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def measure_pipeline(raw: Path, workers: int) -> dict:
+def measure_pipeline(raw: Path, workers: int, reader: str = "pdfium", noop: bool = False) -> dict:
     """(d)/(e) The whole pipeline (discover, guarded parse in forked workers, tables, publish,
-    reports) into a fresh interim/curated: nothing comes from the cache."""
+    reports) into a fresh interim/curated: nothing comes from the cache. With `noop`, the time of
+    a second run over the same raw/ (everything cached, nothing to re-publish)."""
     with tempfile.TemporaryDirectory(prefix="iki-bench-run-") as work:
         out = _fresh_python({"mode": "pipeline", "raw": str(raw), "work": work, "workers": workers,
-                             "phases": PHASES}, Path(work))
+                             "phases": PHASES, "reader": reader, "noop": noop}, Path(work))
     if out["failures"]:
         raise RuntimeError(f"pipeline run failed on: {out['failures']}")
-    assert out["cached"] == 0, "the benchmark run read from a parse cache"
+    assert out["cached"] == (out["files"] if noop else 0), "unexpected use of the parse cache"
     return out
 
 
@@ -292,12 +311,17 @@ def bench(n: int = DEFAULT_N, repeat: int = 1, cache: Path = CACHE, log=print) -
         floor_s, pages = _best(measure_floor, repeat, pdfs)
         log("measuring (b) extract_tables ...")
         tables_s, tables_pages = _best(measure_extract_tables, repeat, pdfs)
-        log("measuring (c) parse stage ...")
+        log("measuring (c) parse stage, pdfplumber reader ...")
         parse_s, parse_pages = _best(measure_parse, repeat, pdfs)
+        log("measuring (c') parse stage, pdfium reader, and bare PDFium text extraction ...")
+        pdfium_s, _ = _best(measure_parse, repeat, pdfs, "pdfium")
+        bare_s, _ = _best(measure_pdfium_text, repeat, pdfs)
         log("measuring (d) pipeline, 1 worker ...")
         w1 = _best(measure_pipeline, repeat, raw, 1)
         log("measuring (e) pipeline, 2 workers ...")
         w2 = _best(measure_pipeline, repeat, raw, 2)
+        log("measuring (g) no-op pipeline run ...")
+        noop = _best(measure_pipeline, repeat, raw, 2, "pdfium", True)
         largest = max(pdfs, key=lambda p: (counts[p], p.stat().st_size))
         log(f"measuring (f) worker memory on {largest.name} ...")
         mem = measure_worker_memory(largest)
@@ -316,9 +340,12 @@ def bench(n: int = DEFAULT_N, repeat: int = 1, cache: Path = CACHE, log=print) -
     rows = [
         _row("floor", "(a) floor: pdfplumber chars+rects+lines", floor_s, pages, floor_s),
         _row("extract_tables", "(b) pdfplumber extract_tables()", tables_s, pages, floor_s),
-        _row("parse", "(c) parse stage (parse_pdf, serial)", parse_s, pages, floor_s),
-        _row("pipeline_w1", "(d) whole pipeline, workers=1", w1["seconds"], pages, floor_s),
-        _row("pipeline_w2", "(e) whole pipeline, workers=2", w2["seconds"], pages, floor_s),
+        _row("parse", "(c) parse stage, pdfplumber reader (serial)", parse_s, pages, floor_s),
+        _row("parse_pdfium", "(c') parse stage, pdfium reader (serial)", pdfium_s, pages, floor_s),
+        _row("pdfium_text", "    bare PDFium text extraction", bare_s, pages, floor_s),
+        _row("pipeline_w1", "(d) whole pipeline, workers=1 (pdfium)", w1["seconds"], pages, floor_s),
+        _row("pipeline_w2", "(e) whole pipeline, workers=2 (pdfium)", w2["seconds"], pages, floor_s),
+        _row("pipeline_noop", "(g) no-op rerun of the whole pipeline", noop["seconds"], pages, floor_s),
     ]
     if "parse_all" in w1["phases"] and "parse_all" in w2["phases"]:
         rows += [_row("pipeline_parse_w1", "    its guarded parse phase, workers=1", w1["phases"]["parse_all"],
@@ -357,6 +384,14 @@ def bench(n: int = DEFAULT_N, repeat: int = 1, cache: Path = CACHE, log=print) -
          "met": speedup >= TARGETS["speedup_2_vs_1"]},
         {"target": "peak RSS per worker < 400 MB (largest of probe and pipeline workers)",
          "value": worker_peak, "met": worker_peak < TARGETS["worker_peak_mb"]},
+    ]
+    targets += [
+        {"target": "pdfium parse stage >= 10x the pdfplumber floor", "value": round(floor_s / pdfium_s, 2),
+         "met": floor_s / pdfium_s >= 10},
+        {"target": "pdfium parse stage within 5x of bare PDFium text extraction",
+         "value": round(pdfium_s / bare_s, 2), "met": pdfium_s / bare_s <= 5},
+        {"target": f"no-op rerun over {len(counts)} decrees < 2 s", "value": round(noop["seconds"], 2),
+         "met": noop["seconds"] < 2},
     ]
     if parse_speedup is not None:
         targets.insert(3, {"target": "2 workers >= 1.7x one worker (parse phase only)",

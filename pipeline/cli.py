@@ -25,7 +25,7 @@ EXECUTOR = typer.Option("local", "--executor", help="Where PDFs are parsed: loca
 SCHEDULER = typer.Option(None, "--scheduler", help="Dask scheduler address (tcp://host:8786); none starts a local cluster.")
 LAYOUT = typer.Option("files", "--layout", help="files: one Parquet per table; dataset: also a hive-partitioned "
                       "dataset per table under curated/dataset/ (by decree_id).")
-READER = typer.Option("pdfplumber", "--reader", help="Page reader: pdfplumber (the reference) or pdfium (fast).")
+READER = typer.Option("pdfium", "--reader", help="Page reader: pdfium (fast, default) or pdfplumber (the reference).")
 
 
 def _settings(**kw) -> Settings:
@@ -96,7 +96,8 @@ def score_(raw: Path = RAW, interim: Path = INTERIM, curated: Path = CURATED, re
     if not realisasi.is_dir():
         typer.echo(f"no folder {realisasi}: run `iki template` and fill the workbooks first", err=True)
         raise typer.Exit(2)
-    all_(raw, interim, curated, reports, realisasi, 0, strict, "pdfplumber", "local", None, "files")
+    _finish(run(_settings(raw=raw, interim=interim, curated=curated, reports=reports, realisasi=realisasi,
+                          strict=strict)), strict)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ an address-space limit and a wall-clock limit, so a decompression bomb, an endle
 inside the PDF library costs that one file only."""
 from __future__ import annotations
 
+import faulthandler
 import json
 import os
 import resource
@@ -82,6 +83,7 @@ def parse_payload(path: Path, settings: Settings) -> dict:
 
 
 def _child(path: Path, out: Path, settings: Settings) -> None:
+    faulthandler.disable()  # a native crash here is the parent's to report, in plain words
     limit = settings.memory_limit_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     payload = parse_payload(path, settings)
@@ -123,8 +125,12 @@ def parse_guarded(jobs: list[tuple[Path, Path]], settings: Settings, on_done=Non
                 out.unlink()
             else:
                 sig = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
-                results[pdf] = {"ok": False, "reason": "the PDF library crashed on this file",
-                                "page": None, "detail": f"exit status {status}, signal {sig}"}
+                reason = "the PDF library crashed on this file"
+                if sig == signal.SIGABRT:  # native code aborts when an allocation fails under the limit
+                    reason = (f"too large to read: the PDF library aborted at the memory limit "
+                              f"({settings.memory_limit_mb} MB; a decompression bomb?)")
+                results[pdf] = {"ok": False, "reason": reason, "page": None,
+                                "detail": f"exit status {status}, signal {sig}"}
             del running[pid]
             if on_done:
                 on_done(pdf)

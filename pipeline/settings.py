@@ -19,7 +19,7 @@ class Settings:
     realisasi: Path = Path("realisasi")  # filled realisation workbooks/CSVs to score
     policy: Path = PROJECT / "reference" / "scoring.yaml"
     workers: int = 0  # 0: one per core
-    reader: str = "pdfplumber"  # page reader: pdfplumber (reference) or pdfium
+    reader: str = "pdfium"  # page reader: pdfium (fast, default) or pdfplumber (the reference, see crosscheck)
     executor: str = "local"  # local (forked, guarded processes) or dask
     scheduler: str | None = None  # dask scheduler address; None starts a LocalCluster
     layout: str = "files"  # files: curated/<table>.parquet; dataset: also curated/dataset/<table>/decree_id=…/

@@ -21,12 +21,14 @@ def load_gold(path: Path = SAMPLE_GOLD) -> dict:
 
 def gold_rows(gold: dict, decree_id: str = "gold") -> tuple[dict, list[dict], list[dict]]:
     """(decree row, position rows, indicator rows) in contract-v1 column names, without pages."""
-    decree = {"decree_id": decree_id, **{f: gold["decree"].get(f, "") for f in DECREE_FIELDS}}
+    decree = {"decree_id": decree_id, **{f: gold["decree"].get(f, "") for f in DECREE_FIELDS},
+              "source_kind": "text"}
     positions, indicators = [], []
     for pos in gold["positions"]:
         pno = pos["order"]
         positions.append({"decree_id": decree_id, "position_no": pno, "jabatan": pos["jabatan"],
-                          "tugas": list(pos["tugas"]["items"]), "fungsi": list(pos["fungsi"]["items"])})
+                          "tugas": list(pos["tugas"]["items"]), "fungsi": list(pos["fungsi"]["items"]),
+                          "source_kind": "text"})
         ino = 0
         for sno, s in enumerate(pos["sasaran"], 1):
             for ind in s["indicators"]:
@@ -38,6 +40,7 @@ def gold_rows(gold: dict, decree_id: str = "gold") -> tuple[dict, list[dict], li
                     "pembilang": ind["formula"]["numerator"], "penyebut": ind["formula"]["denominator"],
                     "sumber_data": ind["source"], "penanggung_jawab": ind["responsible"],
                     "target": ind.get("target"), "extra": dict(ind.get("extra") or {}),
+                    "source_kind": "text", "ocr_confidence": None,
                 })
     return decree, positions, indicators
 

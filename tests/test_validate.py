@@ -72,7 +72,7 @@ def test_suite_columns_and_types_follow_schema(name):
              for t in ("expect_column_values_to_be_of_type", "expect_column_values_to_be_in_type_list")
              for k in by_type.get(t, [])}
     want = {"string": "str", "int32": ["int32", "int64", "Int32Dtype", "Int64Dtype"],
-            "list<item: string>": "list", "map<string, string>": "dict"}
+            "list<item: string>": "list", "map<string, string>": "dict", "double": ["float64", "float32"]}
     assert typed == {c.name: want[str(c.type)] for c in table.columns}
     not_null = {k["column"] for k in by_type["expect_column_values_to_not_be_null"]}
     assert not_null == {c.name for c in table.columns if not c.nullable}
