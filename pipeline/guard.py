@@ -82,10 +82,19 @@ def parse_payload(path: Path, settings: Settings) -> dict:
                 "detail": "".join(traceback.format_exception_only(type(exc), exc)).strip()[:500]}
 
 
+def _data_in_use() -> int:
+    """Bytes of data segment (heap and private mappings) this process already has."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmData:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
 def _child(path: Path, out: Path, settings: Settings) -> None:
     faulthandler.disable()  # a native crash here is the parent's to report, in plain words
-    limit = settings.memory_limit_mb * 1024 * 1024
-    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    limit = _data_in_use() + settings.memory_limit_mb * 1024 * 1024  # on top of what the fork inherited
+    resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))  # heap, not shared library code
     payload = parse_payload(path, settings)
     tmp = out.with_suffix(".tmp")
     tmp.write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")

@@ -609,6 +609,8 @@ def parse_pdf(path: Path, max_pages: int = 0, reader: str = "pdfplumber") -> dic
         by_no = {pg.number: pg for pg in ocr.read_pdf(path, max_pages, pages=scanned)}
         pages = [by_no.get(pg.number, pg) for pg in pages]
     if not any(pg.words for pg in pages):
+        if scanned:
+            raise ParseError(f"image-only: OCR found no text on {len(scanned)} scanned pages", page=scanned[0])
         raise ParseError(f"no text on {len(pages)} pages: the pages are blank", page=1)
     result = parse_pages(pages)
     return {"parser_version": PARSER_VERSION, "source_file": path.name, "sha256": digest,
