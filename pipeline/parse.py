@@ -473,7 +473,7 @@ def _furniture(pages: list[PageContent], flows: list[list[Line]]) -> set[int]:
         for ln in lines:
             repeats = len(seen[(re.sub(r"\d+", "#", ln.text), round(ln.top / 3))]) if margin(ln, pg) else 0
             if margin(ln, pg) and not split_label(ln) and (
-                    PAGE_NUMBER.match(ln.text) or repeats >= max(3, len(pages) / 2)):
+                    PAGE_NUMBER.match(ln.text) or repeats >= max(2, len(pages) / 2)):
                 out.add(id(ln))
     return out
 
