@@ -3,7 +3,6 @@ README's contract section, so the documentation can never disagree with the Parq
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 from .schema import CONTRACT_VERSION, CURATED_TABLES, SCORE_TABLES, Table
 from .settings import PROJECT

@@ -54,19 +54,21 @@ class PageContent:
     n_images: int = 0
 
 
-def _segments(page) -> list[Segment]:
+def segments(lines: list[tuple], rects: list[tuple]) -> list[Segment]:
+    """Ruling segments from drawn lines (x0, x1, top, bottom) and rectangles (x0, x1, top, bottom,
+    stroked): a thin rectangle is a line, a stroked box gives its four edges. Shared by the readers
+    so they see the same grid."""
     out: list[Segment] = []
-    for ln in page.lines:
-        x0, x1 = sorted((ln["x0"], ln["x1"]))
-        y0, y1 = sorted((ln["top"], ln["bottom"]))
+    for x0, x1, y0, y1 in lines:
+        x0, x1 = sorted((x0, x1))
+        y0, y1 = sorted((y0, y1))
         if x1 - x0 >= y1 - y0:
             y = (y0 + y1) / 2
             out.append(Segment(x0, y, x1, y))
         else:
             x = (x0 + x1) / 2
             out.append(Segment(x, y0, x, y1))
-    for r in page.rects:
-        x0, x1, y0, y1 = r["x0"], r["x1"], r["top"], r["bottom"]
+    for x0, x1, y0, y1, stroke in rects:
         w, h = x1 - x0, y1 - y0
         if h <= THIN and w > THIN:
             y = (y0 + y1) / 2
@@ -74,10 +76,15 @@ def _segments(page) -> list[Segment]:
         elif w <= THIN and h > THIN:
             x = (x0 + x1) / 2
             out.append(Segment(x, y0, x, y1))
-        elif w > THIN and h > THIN and r.get("stroke"):
+        elif w > THIN and h > THIN and stroke:
             out += [Segment(x0, y0, x1, y0), Segment(x0, y1, x1, y1),
                     Segment(x0, y0, x0, y1), Segment(x1, y0, x1, y1)]
     return out
+
+
+def _plumber_segments(page) -> list[Segment]:
+    return segments([(ln["x0"], ln["x1"], ln["top"], ln["bottom"]) for ln in page.lines],
+                    [(r["x0"], r["x1"], r["top"], r["bottom"], bool(r.get("stroke"))) for r in page.rects])
 
 
 class PageLimitExceeded(Exception):
@@ -97,7 +104,7 @@ def read_pdf(path: Path, max_pages: int = 0) -> Iterator[PageContent]:
                 for w in page.extract_words(x_tolerance=1.5, y_tolerance=2, keep_blank_chars=False,
                                             extra_attrs=["size", "fontname"])
             ]
-            yield PageContent(i, float(page.width), float(page.height), words, _segments(page),
+            yield PageContent(i, float(page.width), float(page.height), words, _plumber_segments(page),
                               len(page.images))
             page.flush_cache()
 

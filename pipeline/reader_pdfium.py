@@ -13,12 +13,11 @@ through `map` with no Python frame per character; the text of the page comes in 
 FPDFText_GetText call, and everything else (grouping, line clustering, word breaks, word boxes) is
 numpy over the whole page or Python per text object / per word. Ruling lines come from path objects
 (segments and draw mode), classified as pdfminer classifies them (a single segment is a line, a
-closed axis-aligned four-sided path is a rectangle), then turned into Segments by reader._segments'
+closed axis-aligned four-sided path is a rectangle), then turned into Segments by reader.segments'
 rules."""
 from __future__ import annotations
 
 import ctypes
-import re
 from itertools import repeat
 from pathlib import Path
 from typing import Iterator
@@ -27,7 +26,7 @@ import numpy as np
 import pypdfium2 as pdfium
 import pypdfium2.raw as pr
 
-from .reader import THIN, PageContent, PageLimitExceeded, Segment, Word
+from .reader import PageContent, PageLimitExceeded, Segment, Word, segments
 
 X_TOL = 1.5
 Y_TOL = 2.0
@@ -270,30 +269,6 @@ def _walk(objs, matrix, height: float, lines: list, rects: list, images: list) -
             _walk((pr.FPDFFormObj_GetObject(obj, i) for i in range(k)), mm, height, lines, rects, images)
 
 
-def _segments(lines: list, rects: list) -> list[Segment]:
-    """reader._segments on pdfplumber-like lines (x0, x1, top, bottom) and rects (+ stroke)."""
-    out: list[Segment] = []
-    for x0, x1, y0, y1 in lines:
-        if x1 - x0 >= y1 - y0:
-            y = (y0 + y1) / 2
-            out.append(Segment(x0, y, x1, y))
-        else:
-            x = (x0 + x1) / 2
-            out.append(Segment(x, y0, x, y1))
-    for x0, x1, y0, y1, stroke in rects:
-        w, h = x1 - x0, y1 - y0
-        if h <= THIN and w > THIN:
-            y = (y0 + y1) / 2
-            out.append(Segment(x0, y, x1, y))
-        elif w <= THIN and h > THIN:
-            x = (x0 + x1) / 2
-            out.append(Segment(x, y0, x, y1))
-        elif w > THIN and h > THIN and stroke:
-            out += [Segment(x0, y0, x1, y0), Segment(x0, y1, x1, y1),
-                    Segment(x0, y0, x0, y1), Segment(x1, y0, x1, y1)]
-    return out
-
-
 def _graphics(page, height: float) -> tuple[list[Segment], int]:
     raw = page.raw
     k = pr.FPDFPage_CountObjects(raw)
@@ -301,7 +276,7 @@ def _graphics(page, height: float) -> tuple[list[Segment], int]:
     rects: list = []
     images: list = []
     _walk((pr.FPDFPage_GetObject(raw, i) for i in range(k)), None, height, lines, rects, images)
-    return _segments(lines, rects), len(images)
+    return segments(lines, rects), len(images)
 
 
 # --- pages -----------------------------------------------------------------------------------
@@ -313,8 +288,8 @@ def read_page(page, number: int, fonts: _Fonts | None = None) -> PageContent:
         words = _words(textpage.raw, height, fonts or _Fonts())
     finally:
         textpage.close()
-    segments, n_images = _graphics(page, height)
-    return PageContent(number, float(width), float(height), words, segments, n_images)
+    rulings, n_images = _graphics(page, height)
+    return PageContent(number, float(width), float(height), words, rulings, n_images)
 
 
 def read_pdf(path: Path, max_pages: int = 0) -> Iterator[PageContent]:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the runner imports this module; keep the import one-way at run time
     from .runner import RunResult
+from .parse import sha256_file
 from .settings import Settings
 
 RENDER_VERSION = "1"  # part of every picture's name: bump when the drawing changes
@@ -54,17 +55,9 @@ class Decree:
         return self.record["source_file"]
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def _decree(record: dict, settings: Settings) -> Decree:
     pdf = settings.raw / record["source_file"]
-    ok = pdf.is_file() and _sha256(pdf) == record.get("sha256")
+    ok = pdf.is_file() and sha256_file(pdf) == record.get("sha256")
     return Decree(record, pdf if ok else None, {p["position_no"]: p for p in record.get("positions", [])})
 
 
@@ -585,7 +578,7 @@ def _build(result: RunResult, settings: Settings, reports: Path, pictures: Pictu
                 pdf = settings.raw / f.file
                 if pdf.is_file():
                     try:
-                        ok = _sha256(pdf) == f.sha256
+                        ok = sha256_file(pdf) == f.sha256
                     except OSError:
                         ok = False
                     n_pages = _page_count(pdf) if ok else 0
@@ -624,7 +617,7 @@ def _build(result: RunResult, settings: Settings, reports: Path, pictures: Pictu
              '<div>'
              + (f'<a href="{_h(_rel(val_doc, reports))}">Data Docs validasi / validation Data Docs</a> &middot; '
                 if val_doc.exists() else "")
-             + f'<a href="run.json">run.json</a> &middot; <a href="failures.csv">failures.csv</a>'
+             + '<a href="run.json">run.json</a> &middot; <a href="failures.csv">failures.csv</a>'
              + (f' &middot; <a href="{_h(_rel(settings.interim / "review.csv", reports))}">review.csv</a>'
                 if (settings.interim / "review.csv").exists() else "")
              + '</div>', f'<nav>{" ".join(head_links)}</nav>', '</header>', '<main>']

@@ -1,6 +1,5 @@
 """Broken annexes, rendered like real ones, fail validation by name (file, page, position) and
 leave the curated/ of an earlier good run byte-identical."""
-import copy
 import json
 
 import pytest

@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from conftest import SAMPLE
 from pipeline.guard import Failure
 from pipeline.report import write_html_report
 

@@ -3,7 +3,7 @@ import hashlib
 
 import pyarrow.parquet as pq
 
-from conftest import SAMPLE, read_curated, run_on
+from conftest import SAMPLE, run_on
 from goldlib import compare, load_gold
 from pipeline.schema import CURATED_TABLES
 
