@@ -17,36 +17,35 @@ MIN_SEG = 4.0
 
 @dataclass
 class Line:
+    """Words on one printed line; its bounds are kept as words are added (the parser asks for
+    them millions of times)."""
     words: list[Word]
     page: int
+    x0: float = field(init=False)
+    x1: float = field(init=False)
+    top: float = field(init=False)
+    bottom: float = field(init=False)
+    size: float = field(init=False)
+
+    def __post_init__(self) -> None:
+        ws = self.words
+        self.x0, self.x1 = min(w.x0 for w in ws), max(w.x1 for w in ws)
+        self.top, self.bottom = min(w.top for w in ws), max(w.bottom for w in ws)
+        self.size = max(w.size for w in ws)
+
+    def add(self, w: Word) -> None:
+        self.words.append(w)
+        self.x0, self.x1 = min(self.x0, w.x0), max(self.x1, w.x1)
+        self.top, self.bottom = min(self.top, w.top), max(self.bottom, w.bottom)
+        self.size = max(self.size, w.size)
 
     @property
     def text(self) -> str:
         return " ".join(w.text for w in self.words)
 
     @property
-    def x0(self) -> float:
-        return self.words[0].x0
-
-    @property
-    def x1(self) -> float:
-        return max(w.x1 for w in self.words)
-
-    @property
-    def top(self) -> float:
-        return min(w.top for w in self.words)
-
-    @property
-    def bottom(self) -> float:
-        return max(w.bottom for w in self.words)
-
-    @property
     def cy(self) -> float:
         return (self.top + self.bottom) / 2
-
-    @property
-    def size(self) -> float:
-        return max(w.size for w in self.words)
 
     @property
     def bold(self) -> bool:
@@ -64,7 +63,7 @@ def group_lines(words: list[Word], page: int) -> list[Line]:
     for w in sorted(words, key=lambda w: (w.top, w.x0)):
         for ln in reversed(lines[-3:]):
             if abs(w.cy - ln.cy) <= 0.45 * max(w.size, ln.size):
-                ln.words.append(w)
+                ln.add(w)
                 break
         else:
             lines.append(Line([w], page))
