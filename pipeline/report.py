@@ -103,6 +103,9 @@ def _colour(col: str) -> tuple[int, int, int]:
 
 # --- pictures -----------------------------------------------------------------------------------
 
+KEEP_PAGES = 4  # rendered pages kept in memory while drawing
+
+
 class Pictures:
     """Renders page regions with the detected cells drawn on them into reports/img/."""
 
@@ -119,12 +122,16 @@ class Pictures:
         self._pages.clear()
 
     def _page(self, pdf: Path, page: int):
-        """The rendered page as a PIL image and the page size in points (cached per run)."""
+        """The rendered page as a PIL image and the page size in points. Only the last few pages
+        and one document are kept, so memory stays flat however many decrees the report covers."""
         key = (pdf, page)
         if key not in self._pages:
             import pypdfium2 as pdfium  # noqa: PLC0415 (only when a picture is needed)
             if pdf not in self._docs:
+                self.close()
                 self._docs[pdf] = pdfium.PdfDocument(str(pdf))
+            while len(self._pages) >= KEEP_PAGES:
+                self._pages.pop(next(iter(self._pages)))
             doc = self._docs[pdf]
             pg = doc[page - 1]
             media, crop = pg.get_mediabox(), pg.get_cropbox()
