@@ -8,11 +8,12 @@ import tempfile
 from pathlib import Path
 
 from .guard import parse_guarded, parse_payload
+from .progress import Tracker
 from .settings import Settings
 
 
-def parse_local(jobs: list[tuple[Path, Path]], settings: Settings, on_done) -> dict[Path, dict]:
-    return parse_guarded(jobs, settings, on_done=on_done)
+def parse_local(jobs: list[tuple[Path, Path]], settings: Settings, tracker: Tracker) -> dict[Path, dict]:
+    return parse_guarded(jobs, settings, tracker)
 
 
 def _payload_from_bytes(name: str, data: bytes, settings: Settings) -> dict:
@@ -22,7 +23,7 @@ def _payload_from_bytes(name: str, data: bytes, settings: Settings) -> dict:
         return parse_payload(path, settings)
 
 
-def parse_dask(jobs: list[tuple[Path, Path]], settings: Settings, on_done) -> dict[Path, dict]:
+def parse_dask(jobs: list[tuple[Path, Path]], settings: Settings, tracker: Tracker) -> dict[Path, dict]:
     """One task per PDF on the scheduler given (or a LocalCluster with `workers` processes)."""
     from dask.distributed import Client, LocalCluster, as_completed
 
@@ -38,7 +39,7 @@ def parse_dask(jobs: list[tuple[Path, Path]], settings: Settings, on_done) -> di
         results = {}
         for fut in as_completed(futures):
             results[futures[fut]] = fut.result()
-            on_done(futures[fut])
+            tracker.file_done(futures[fut])
         return results
     finally:
         client.close()

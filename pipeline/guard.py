@@ -7,15 +7,18 @@ from __future__ import annotations
 
 import faulthandler
 import json
+import mmap
 import os
 import resource
 import signal
+import struct
 import time
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
 from .parse import ParseError, parse_pdf
+from .progress import Tracker
 from .reader import PageLimitExceeded
 from .settings import Settings
 
@@ -72,10 +75,11 @@ def explain(exc: BaseException) -> tuple[str, int | None]:
     return f"unreadable PDF ({name}: {str(exc)[:80]})", None
 
 
-def parse_payload(path: Path, settings: Settings) -> dict:
+def parse_payload(path: Path, settings: Settings, on_page=None) -> dict:
     """Parse one PDF; whatever goes wrong becomes a reported failure, never an exception."""
     try:
-        return {"ok": True, "result": parse_pdf(path, max_pages=settings.max_pages, reader=settings.reader)}
+        return {"ok": True, "result": parse_pdf(path, max_pages=settings.max_pages, reader=settings.reader,
+                                                on_page=on_page)}
     except BaseException as exc:  # noqa: BLE001 - everything becomes a reported failure
         reason, page = explain(exc)
         return {"ok": False, "reason": reason, "page": page,
@@ -91,19 +95,25 @@ def _data_in_use() -> int:
     return 0
 
 
-def _child(path: Path, out: Path, settings: Settings) -> None:
+def _child(path: Path, out: Path, settings: Settings, on_page) -> None:
     faulthandler.disable()  # a native crash here is the parent's to report, in plain words
     limit = _data_in_use() + settings.memory_limit_mb * 1024 * 1024  # on top of what the fork inherited
     resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))  # heap, not shared library code
-    payload = parse_payload(path, settings)
+    payload = parse_payload(path, settings, on_page)
     tmp = out.with_suffix(".tmp")
     tmp.write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
     os.replace(tmp, out)
 
 
-def parse_guarded(jobs: list[tuple[Path, Path]], settings: Settings, on_done=None) -> dict[Path, dict]:
+def parse_guarded(jobs: list[tuple[Path, Path]], settings: Settings, tracker: Tracker | None = None
+                  ) -> dict[Path, dict]:
     """Parse each (pdf, result path) in a forked child, `settings.n_workers` at a time, each under
-    the time and memory limits; returns the payloads."""
+    the time and memory limits; returns the payloads. Children count their pages in shared memory
+    for the progress bar."""
+    tracker = tracker or Tracker()
+    pages = mmap.mmap(-1, 8 * max(1, len(jobs)))  # one page counter per job, shared with the children
+    slot = {pdf: k for k, (pdf, _) in enumerate(jobs)}
+    seen = 0
     pending = list(jobs)
     running: dict[int, tuple[Path, Path, float]] = {}
     results: dict[Path, dict] = {}
@@ -114,12 +124,17 @@ def parse_guarded(jobs: list[tuple[Path, Path]], settings: Settings, on_done=Non
             if pid == 0:  # child
                 code = 0
                 try:
-                    _child(pdf, out, settings)
+                    k = slot[pdf]
+                    _child(pdf, out, settings, lambda n, k=k: struct.pack_into("q", pages, 8 * k, n))
                 except BaseException:  # noqa: BLE001
                     code = 1
                 os._exit(code)
             running[pid] = (pdf, out, time.monotonic())
         time.sleep(0.01)
+        read = sum(struct.unpack_from("q", pages, 8 * k)[0] for k in range(len(jobs)))
+        if read != seen:
+            seen = read
+            tracker.pages_read(read)
         for pid, (pdf, out, started) in list(running.items()):
             done, status = os.waitpid(pid, os.WNOHANG)
             if done == 0 and time.monotonic() - started > settings.time_limit:
@@ -141,6 +156,5 @@ def parse_guarded(jobs: list[tuple[Path, Path]], settings: Settings, on_done=Non
                 results[pdf] = {"ok": False, "reason": reason, "page": None,
                                 "detail": f"exit status {status}, signal {sig}"}
             del running[pid]
-            if on_done:
-                on_done(pdf)
+            tracker.file_done(pdf)
     return results

@@ -593,11 +593,15 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def parse_pdf(path: Path, max_pages: int = 0, reader: str = "pdfplumber") -> dict:
+def parse_pdf(path: Path, max_pages: int = 0, reader: str = "pdfplumber", on_page=None) -> dict:
     """The interim record of one PDF: decree fields, positions, indicators with provenance."""
     path = Path(path)
     digest = sha256_file(path)
-    pages = list(open_pages(path, max_pages, reader))
+    pages = []
+    for pg in open_pages(path, max_pages, reader):
+        pages.append(pg)
+        if on_page:
+            on_page(pg.number)
     if not pages:
         raise ParseError("PDF has no pages")
     scanned = [pg.number for pg in pages if not pg.words and pg.n_images]

@@ -108,8 +108,8 @@ def parse_all(sources: list[Source], settings: Settings, result: RunResult) -> N
     todo.sort(key=lambda job: -job[0].stat().st_size)  # biggest first, so no worker is left with a long tail
     result.cached = len(sources) - len(todo)
     result.parsed = len(todo)
-    with progress("parse", len(todo)) as tick:
-        payloads = EXECUTORS[settings.executor](todo, settings, lambda _: tick())
+    with progress([pdf for pdf, _ in todo]) as tracker:
+        payloads = EXECUTORS[settings.executor](todo, settings, tracker)
     for pdf, out in todo:
         final = out.with_suffix(".json")
         tmp = final.with_suffix(".tmp")
