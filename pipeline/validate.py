@@ -49,7 +49,8 @@ HELPERS: dict[str, tuple[str, ...]] = {
     "decrees": ("_n_positions",),
     "positions": ("_n_pages", "_expected_position_no", "_n_indicators"),
     "indicators": ("_n_pages", "_position_exists", "_page_in_position_pages", "_expected_indicator_no",
-                   "_fraction_parts", "_persentase_has_base", "_penanggung_jawab_resolves", "_in_catalog"),
+                   "_fraction_parts", "_persentase_has_base", "_penanggung_jawab_resolves", "_in_catalog",
+                   "_printed_once"),
 }
 NOT_EMPTY_TABLES = ("decrees", "positions", "indicators", "indicator_catalog")
 # Required text: must be non-blank. penanggung_jawab is a warning because decrees do leave that
@@ -195,6 +196,10 @@ def _semantic_expectations(name: str) -> list[dict]:
               "penanggung_jawab resolves (penanggung_jawab_key) to a position of the same decree",
               show=("penanggung_jawab", "penanggung_jawab_key"), column="_penanggung_jawab_resolves",
               value_set=[True]),
+            e("expect_column_values_to_be_in_set", WARNING, "printed once",
+              "an indicator row (sasaran, indikator, formulasi, sumber data, penanggung jawab) is not printed "
+              "twice in one position: a duplicated row", show=("sasaran", "indikator", "formulasi"),
+              column="_printed_once", value_set=[True]),
             e("expect_column_values_to_be_in_set", CRITICAL, "in catalog",
               "indikator_key is listed in indicator_catalog", show=("indikator_key", "indikator"),
               column="_in_catalog", value_set=[True]),
@@ -348,6 +353,8 @@ def _prepare(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
             ind["_penanggung_jawab_resolves"] = probe.isin(known) & ind["penanggung_jawab_key"].notna()
         else:
             ind["_penanggung_jawab_resolves"] = None
+        row_cols = ["decree_id", "position_no", "sasaran", "indikator", "formulasi", "sumber_data", "penanggung_jawab"]
+        ind["_printed_once"] = ~ind.duplicated(row_cols, keep="first") if _has(ind, *row_cols) else None
         if _has(ind, "indikator_key") and _has(cat, "indikator_key"):
             ind["_in_catalog"] = ind["indikator_key"].isin(set(cat["indikator_key"].dropna()))
         else:

@@ -19,12 +19,17 @@ def _broken(kind: str) -> dict:
             p["columns"] = [h for h in p["columns"] if "SUMBER" not in h]
     elif kind == "no_indicators":
         pos["sasaran"] = []
+    elif kind == "duplicated_row":
+        s = pos["sasaran"][0]
+        copy = json.loads(json.dumps(s["indicators"][-1]))
+        copy["row"] = max(i["row"] for p in c["positions"] for x in p["sasaran"] for i in x["indicators"]) + 1
+        s["indicators"].append(copy)
     return c
 
 
 @pytest.fixture(scope="module")
 def broken_pdfs(tmp_path_factory):
-    kinds = ["empty_formula", "missing_column", "no_indicators"]
+    kinds = ["empty_formula", "missing_column", "no_indicators", "duplicated_row"]
     out = tmp_path_factory.mktemp("broken")
     pdfs = render([(_broken(k), VARIANTS["reference"]) for k in kinds], out)
     return dict(zip(kinds, pdfs))
@@ -54,3 +59,12 @@ def test_broken_annex_fails_by_name_and_keeps_curated(tmp_path, broken_pdfs, kin
         assert broken_pdfs[kind].name in json.dumps(failed)
     after = {p.name: p.read_bytes() for p in settings.curated.glob("*.parquet")}
     assert after == before
+
+
+def test_duplicated_row_is_a_warning_naming_its_place(tmp_path, broken_pdfs):
+    result, settings = run_on(tmp_path, [broken_pdfs["duplicated_row"]])
+    assert result.published and result.exit_code == 0  # a warning: shown, fails only with --strict
+    summary = json.loads((settings.reports / "validation" / "summary.json").read_text())
+    dup = [f for f in summary["warnings"] if f["check"] == "printed once"]
+    assert dup and all(r["source_file"] == broken_pdfs["duplicated_row"].name and r["page"] and
+                       r["position_no"] == 2 for r in dup[0]["rows"])
