@@ -198,7 +198,7 @@ def _semantic_expectations(name: str) -> list[dict]:
               value_set=[True]),
             e("expect_column_values_to_be_in_set", WARNING, "printed once",
               "an indicator row (sasaran, indikator, formulasi, sumber data, penanggung jawab) is not printed "
-              "twice in one position: a duplicated row", show=("sasaran", "indikator", "formulasi"),
+              "twice in one position: a duplicated row", show=("indikator", "sasaran", "formulasi"),
               column="_printed_once", value_set=[True]),
             e("expect_column_values_to_be_in_set", CRITICAL, "in catalog",
               "indikator_key is listed in indicator_catalog", show=("indikator_key", "indikator"),
