@@ -288,7 +288,8 @@ def distribute(part: Part, anchors: list[tuple[int, float]], tol: float) -> list
 def fraction(part: Part) -> tuple[str, str | None, str | None]:
     """(formulasi, pembilang, penyebut): a rule with text above and below, or a line ending in
     'x 100%' followed by more lines, is a fraction. Words printed right of the bar ("X 100%"
-    beside a wrapped numerator) belong at the numerator's end."""
+    beside a wrapped numerator) belong at the numerator's end. A bar under '... x 100%' with
+    nothing below is half a fraction (no penyebut), for validation to report."""
     lines = part.lines
     rules = sorted(part.rules)
     num: list[str] = []
@@ -316,6 +317,9 @@ def fraction(part: Part) -> tuple[str, str | None, str | None]:
                 num, den = [x.text for x in lines[:k + 1]], lines[k + 1:]
                 break
     if not den:
+        if any(all((ln.page, ln.cy) < (page, y) for ln in lines) for page, y, _, _ in part.rules) and \
+                lines and TIMES_100.search(part.text):
+            return part.text, part.text, None  # a bar under "... x 100%" and nothing below: half a fraction
         return part.text, None, None
     n, d = join_lines(num), join_lines([ln.text for ln in den])
     return f"{n} / {d}", n, d

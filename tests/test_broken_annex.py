@@ -19,6 +19,9 @@ def _broken(kind: str) -> dict:
             p["columns"] = [h for h in p["columns"] if "SUMBER" not in h]
     elif kind == "no_indicators":
         pos["sasaran"] = []
+    elif kind == "no_denominator":
+        num = "Jumlah dokumen yang disusun tepat waktu X 100%"
+        pos["sasaran"][0]["indicators"][0]["formula"] = {"text": num, "numerator": num, "denominator": ""}
     elif kind == "duplicated_row":
         s = pos["sasaran"][0]
         copy = json.loads(json.dumps(s["indicators"][-1]))
@@ -29,7 +32,7 @@ def _broken(kind: str) -> dict:
 
 @pytest.fixture(scope="module")
 def broken_pdfs(tmp_path_factory):
-    kinds = ["empty_formula", "missing_column", "no_indicators", "duplicated_row"]
+    kinds = ["empty_formula", "missing_column", "no_indicators", "no_denominator", "duplicated_row"]
     out = tmp_path_factory.mktemp("broken")
     pdfs = render([(_broken(k), VARIANTS["reference"]) for k in kinds], out)
     return dict(zip(kinds, pdfs))
@@ -39,6 +42,7 @@ def broken_pdfs(tmp_path_factory):
     ("empty_formula", "formulasi not empty"),
     ("missing_column", "sumber_data"),
     ("no_indicators", "positions has indicators"),
+    ("no_denominator", "fraction complete"),
 ])
 def test_broken_annex_fails_by_name_and_keeps_curated(tmp_path, broken_pdfs, kind, check):
     good, settings = run_on(tmp_path, [SAMPLE])
