@@ -1,19 +1,19 @@
 """Where parsing runs: forked, guarded children on this machine, or a Dask cluster.
 
-Both return the same payloads for the same PDFs, so the published tables are byte-identical
+Both write the same payload file for each PDF, so the published tables are byte-identical
 whichever executor ran. Dask tasks receive the PDF's bytes, so workers need no shared disk."""
 from __future__ import annotations
 
 import tempfile
 from pathlib import Path
 
-from .guard import parse_guarded, parse_payload
+from .guard import parse_guarded, parse_payload, write_payload
 from .progress import Tracker
 from .settings import Settings
 
 
-def parse_local(jobs: list[tuple[Path, Path]], settings: Settings, tracker: Tracker) -> dict[Path, dict]:
-    return parse_guarded(jobs, settings, tracker)
+def parse_local(jobs: list[tuple[Path, Path]], settings: Settings, tracker: Tracker) -> None:
+    parse_guarded(jobs, settings, tracker)
 
 
 def _payload_from_bytes(name: str, data: bytes, settings: Settings) -> dict:
@@ -23,7 +23,7 @@ def _payload_from_bytes(name: str, data: bytes, settings: Settings) -> dict:
         return parse_payload(path, settings)
 
 
-def parse_dask(jobs: list[tuple[Path, Path]], settings: Settings, tracker: Tracker) -> dict[Path, dict]:
+def parse_dask(jobs: list[tuple[Path, Path]], settings: Settings, tracker: Tracker) -> None:
     """One task per PDF on the scheduler given (or a LocalCluster with `workers` processes)."""
     from dask.distributed import Client, LocalCluster, as_completed
 
@@ -34,13 +34,12 @@ def parse_dask(jobs: list[tuple[Path, Path]], settings: Settings, tracker: Track
                                dashboard_address=None)
         client = Client(cluster)
     try:
-        futures = {client.submit(_payload_from_bytes, pdf.name, pdf.read_bytes(), settings, pure=False): pdf
-                   for pdf, _ in jobs}
-        results = {}
+        futures = {client.submit(_payload_from_bytes, pdf.name, pdf.read_bytes(), settings, pure=False): (pdf, out)
+                   for pdf, out in jobs}
         for fut in as_completed(futures):
-            results[futures[fut]] = fut.result()
-            tracker.file_done(futures[fut])
-        return results
+            pdf, out = futures[fut]
+            write_payload(out, fut.result())
+            tracker.file_done(pdf)
     finally:
         client.close()
         if cluster is not None:

@@ -12,7 +12,10 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import multiprocessing
 import os
+import re
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
@@ -23,7 +26,7 @@ if TYPE_CHECKING:  # the runner imports this module; keep the import one-way at 
 from .parse import sha256_file
 from .settings import Settings
 
-RENDER_VERSION = "2"  # part of every picture's name: bump when the drawing changes
+RENDER_VERSION = "3"  # part of every picture's name: bump when the drawing changes
 SCALE = 1.25  # pixels per PDF point
 MARGIN = 18.0  # points around the cells shown in an item's picture
 IMG_DIR = "img"
@@ -104,42 +107,20 @@ def _colour(col: str) -> tuple[int, int, int]:
 # --- pictures -----------------------------------------------------------------------------------
 
 KEEP_PAGES = 4  # rendered pages kept in memory while drawing
+SIZE_MARK = "\x00size:{}\x00"  # stands for an <img>'s width and height until the picture exists
 
 
 class Pictures:
-    """Renders page regions with the detected cells drawn on them into reports/img/."""
+    """The pictures a report shows: page regions with the detected cells drawn on them, in
+    reports/img/. `draw` only names a picture (the name is a hash of what it shows) and notes the
+    job; `render` draws the new ones, spread over worker processes by PDF, and `fill` writes their
+    sizes into the page."""
 
     def __init__(self, out: Path):
         self.out = out
         self.made: set[str] = set()
-        self._docs: dict[Path, object] = {}
-        self._pages: dict[tuple[Path, int], object] = {}
-
-    def close(self) -> None:
-        for doc in self._docs.values():
-            doc.close()
-        self._docs.clear()
-        self._pages.clear()
-
-    def _page(self, pdf: Path, page: int):
-        """The rendered page as a PIL image and the page size in points. Only the last few pages
-        and one document are kept, so memory stays flat however many decrees the report covers."""
-        key = (pdf, page)
-        if key not in self._pages:
-            import pypdfium2 as pdfium  # noqa: PLC0415 (only when a picture is needed)
-            if pdf not in self._docs:
-                self.close()
-                self._docs[pdf] = pdfium.PdfDocument(str(pdf))
-            while len(self._pages) >= KEEP_PAGES:
-                self._pages.pop(next(iter(self._pages)))
-            doc = self._docs[pdf]
-            pg = doc[page - 1]
-            media, crop = pg.get_mediabox(), pg.get_cropbox()
-            image = pg.render(scale=SCALE).to_pil().convert("RGB")
-            # pdfplumber's coordinates count from the media box's top-left; pdfium renders the crop box
-            self._pages[key] = (image, (crop[0] - media[0], media[3] - crop[3]), pg.get_size())
-            pg.close()
-        return self._pages[key]
+        self.jobs: dict[str, tuple] = {}  # name -> (pdf, page, boxes, focus, region)
+        self.sizes: dict[str, tuple[int, int] | None] = {}
 
     def draw(self, decree: Decree, page: int, boxes: list[tuple[str, list[float]]],
              focus: list[tuple[str, list[float]]] = (), region: list[float] | None = None,
@@ -152,59 +133,122 @@ class Pictures:
         key = json.dumps([RENDER_VERSION, SCALE, decree.record.get("sha256"), page, boxes, list(focus), region],
                          sort_keys=True)
         name = hashlib.sha256(key.encode()).hexdigest()[:20] + ".png"
-        path = self.out / name
-        try:
-            size = self._size_of(path) if path.exists() else self._render(decree.pdf, page, boxes, focus, region, path)
-        except Exception:  # noqa: BLE001 - a picture is a help, never a reason to fail the report
-            return None
-        self.made.add(name)
-        return {"src": f"{IMG_DIR}/{name}", "width": size[0], "height": size[1],
-                "alt": label or f"{decree.name} hal. {page}"}
+        if name not in self.made:
+            self.made.add(name)
+            self.jobs[name] = (decree.pdf, page, boxes, list(focus), region)
+        return {"src": f"{IMG_DIR}/{name}", "name": name, "alt": label or f"{decree.name} hal. {page}"}
 
-    @staticmethod
-    def _size_of(path: Path) -> tuple[int, int]:
-        from PIL import Image  # noqa: PLC0415
-        with Image.open(path) as im:
-            return im.size
-
-    def _render(self, pdf: Path, page: int, boxes, focus, region, path: Path) -> tuple[int, int]:
-        from PIL import Image, ImageDraw  # noqa: PLC0415
-        image, (dx, dy), (pw, ph) = self._page(pdf, page)
-        every = [b for _, b in [*boxes, *focus]]
-        if region is None:
-            if every:
-                region = [min(b[0] for b in every) - MARGIN, min(b[1] for b in every) - MARGIN,
-                          max(b[2] for b in every) + MARGIN, max(b[3] for b in every) + MARGIN]
+    def render(self, workers: int) -> None:
+        """Draw the pictures that do not exist yet; earlier runs' pictures are reused."""
+        todo: dict[Path, list[tuple]] = {}
+        for name, (pdf, *job) in self.jobs.items():
+            path = self.out / name
+            if path.exists():
+                self.sizes[name] = _size_of(path)
             else:
-                region = [dx, dy, dx + pw, dy + ph]
-        x0, y0 = max(region[0] - dx, 0), max(region[1] - dy, 0)
-        x1, y1 = min(region[2] - dx, pw), min(region[3] - dy, ph)
-        crop = image.crop((round(x0 * SCALE), round(y0 * SCALE), round(x1 * SCALE), round(y1 * SCALE)))
-        overlay = Image.new("RGBA", crop.size, (0, 0, 0, 0))
-        pen = ImageDraw.Draw(overlay)
+                todo.setdefault(pdf, []).append((*job, path))
+        batches = list(todo.items())
+        if workers > 1 and len(batches) > 1:
+            # spawned, not forked: the driver has Great Expectations and its threads loaded by now
+            ctx = multiprocessing.get_context("spawn")
+            with ProcessPoolExecutor(min(workers, len(batches)), mp_context=ctx) as pool:
+                done = pool.map(_render_batch, batches)
+                for sizes in done:
+                    self.sizes.update(sizes)
+        else:
+            for batch in batches:
+                self.sizes.update(_render_batch(batch))
 
-        def rect(b):
-            return [(b[0] - dx - x0) * SCALE - 1, (b[1] - dy - y0) * SCALE - 1,
-                    (b[2] - dx - x0) * SCALE + 1, (b[3] - dy - y0) * SCALE + 1]
-
-        for _, b in focus:
-            pen.rectangle(rect(b), fill=FOCUS_FILL)
-        for col, b in boxes:
-            pen.rectangle(rect(b), outline=(*_colour(col), 255), width=1)
-        for col, b in focus:
-            pen.rectangle(rect(b), outline=(*_colour(col), 255), width=3)
-        out = Image.alpha_composite(crop.convert("RGBA"), overlay).convert("RGB")
-        out = out.quantize(colors=64, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
-        tmp = path.with_suffix(".tmp")
-        out.save(tmp, "PNG", compress_level=1)  # fast; size matters less than time here
-        os.replace(tmp, path)
-        return out.size
+    def fill(self, html: str) -> str:
+        """The page with every picture's size written in, and a note where a picture failed."""
+        def size(m: re.Match) -> str:
+            wh = self.sizes.get(m.group(1))
+            return f'width="{wh[0]}" height="{wh[1]}"' if wh else 'class="missing" title="page could not be rendered"'
+        return re.sub(SIZE_MARK.format(r"([0-9a-f]+\.png)"), size, html)
 
     def prune(self) -> None:
         """Remove pictures of earlier runs that this report no longer shows."""
         for p in self.out.glob("*.png"):
             if p.name not in self.made:
                 p.unlink()
+
+
+def _size_of(path: Path) -> tuple[int, int]:
+    from PIL import Image  # noqa: PLC0415
+    with Image.open(path) as im:
+        return im.size
+
+
+def _render_batch(batch: tuple[Path, list[tuple]]) -> dict[str, tuple[int, int] | None]:
+    """Draw one PDF's pictures (in a worker process); a picture that cannot be drawn is None, a
+    help missing, never a reason to fail the report."""
+    import pypdfium2 as pdfium  # noqa: PLC0415 (only when a picture is needed)
+    pdf, jobs = batch
+    sizes: dict[str, tuple[int, int] | None] = {job[-1].name: None for job in jobs}
+    try:
+        doc = pdfium.PdfDocument(str(pdf))
+    except Exception:  # noqa: BLE001
+        return sizes
+    pages: dict[int, tuple] = {}
+    try:
+        for page, boxes, focus, region, path in jobs:
+            try:
+                if page not in pages:
+                    while len(pages) >= KEEP_PAGES:
+                        pages.pop(next(iter(pages)))
+                    pages[page] = _page_image(doc, page)
+                sizes[path.name] = _draw(pages[page], boxes, focus, region, path)
+            except Exception:  # noqa: BLE001
+                continue
+    finally:
+        doc.close()
+    return sizes
+
+
+def _page_image(doc, page: int):
+    """The rendered page as a PIL image, the crop box's offset and the page size in points."""
+    pg = doc[page - 1]
+    try:
+        media, crop = pg.get_mediabox(), pg.get_cropbox()
+        image = pg.render(scale=SCALE).to_pil().convert("RGB")
+        # pdfplumber's coordinates count from the media box's top-left; pdfium renders the crop box
+        return image, (crop[0] - media[0], media[3] - crop[3]), pg.get_size()
+    finally:
+        pg.close()
+
+
+def _draw(rendered, boxes, focus, region, path: Path) -> tuple[int, int]:
+    from PIL import Image, ImageDraw  # noqa: PLC0415
+    image, (dx, dy), (pw, ph) = rendered
+    every = [b for _, b in [*boxes, *focus]]
+    if region is None:
+        if every:
+            region = [min(b[0] for b in every) - MARGIN, min(b[1] for b in every) - MARGIN,
+                      max(b[2] for b in every) + MARGIN, max(b[3] for b in every) + MARGIN]
+        else:
+            region = [dx, dy, dx + pw, dy + ph]
+    x0, y0 = max(region[0] - dx, 0), max(region[1] - dy, 0)
+    x1, y1 = min(region[2] - dx, pw), min(region[3] - dy, ph)
+    crop = image.crop((round(x0 * SCALE), round(y0 * SCALE), round(x1 * SCALE), round(y1 * SCALE)))
+    overlay = Image.new("RGBA", crop.size, (0, 0, 0, 0))
+    pen = ImageDraw.Draw(overlay)
+
+    def rect(b):
+        return [(b[0] - dx - x0) * SCALE - 1, (b[1] - dy - y0) * SCALE - 1,
+                (b[2] - dx - x0) * SCALE + 1, (b[3] - dy - y0) * SCALE + 1]
+
+    for _, b in focus:
+        pen.rectangle(rect(b), fill=FOCUS_FILL)
+    for col, b in boxes:
+        pen.rectangle(rect(b), outline=(*_colour(col), 255), width=1)
+    for col, b in focus:
+        pen.rectangle(rect(b), outline=(*_colour(col), 255), width=3)
+    out = Image.alpha_composite(crop.convert("RGBA"), overlay).convert("RGB")
+    out = out.quantize(colors=64, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)  # 5x median cut's speed
+    tmp = path.with_suffix(".tmp")
+    out.save(tmp, "PNG", compress_level=1)  # fast; size matters less than time here
+    os.replace(tmp, path)
+    return out.size
 
 
 # --- locating items -----------------------------------------------------------------------------
@@ -370,7 +414,7 @@ def _bi(id_: str, en: str) -> str:
 
 
 def _figure(pic: dict, lazy: bool = False) -> str:
-    return (f'<figure><img src="{_h(pic["src"])}" width="{pic["width"]}" height="{pic["height"]}" '
+    return (f'<figure><img src="{_h(pic["src"])}" {SIZE_MARK.format(pic["name"])} '
             f'alt="{_h(pic["alt"])}"{LAZY if lazy else ""}><figcaption>{_h(pic["alt"])}</figcaption></figure>')
 
 
@@ -490,10 +534,9 @@ def write_html_report(result: RunResult, settings: Settings) -> Path:
     img_dir = reports / IMG_DIR
     img_dir.mkdir(parents=True, exist_ok=True)
     pictures = Pictures(img_dir)
-    try:
-        html = _build(result, settings, reports, pictures)
-    finally:
-        pictures.close()
+    html = _build(result, settings, reports, pictures)
+    pictures.render(settings.n_workers)
+    html = pictures.fill(html)
     out = reports / "index.html"
     tmp = out.with_suffix(".html.tmp")
     tmp.write_text(html, encoding="utf-8")

@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-import os
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -104,17 +103,12 @@ def parse_all(sources: list[Source], settings: Settings, result: RunResult) -> N
     for src in sources:
         out = cache / f"{src.sha256[:16]}-{version}.json"
         if not out.exists():
-            todo.append((src.path, out.with_suffix(".result")))
+            todo.append((src.path, out))
     todo.sort(key=lambda job: -job[0].stat().st_size)  # biggest first, so no worker is left with a long tail
     result.cached = len(sources) - len(todo)
     result.parsed = len(todo)
     with progress([pdf for pdf, _ in todo]) as tracker:
-        payloads = EXECUTORS[settings.executor](todo, settings, tracker)
-    for pdf, out in todo:
-        final = out.with_suffix(".json")
-        tmp = final.with_suffix(".tmp")
-        tmp.write_text(json.dumps(payloads[pdf], ensure_ascii=False, sort_keys=True), encoding="utf-8")
-        os.replace(tmp, final)
+        EXECUTORS[settings.executor](todo, settings, tracker)  # writes each job's payload file
     for src in sources:
         payload = json.loads((cache / f"{src.sha256[:16]}-{version}.json").read_text(encoding="utf-8"))
         if not payload["ok"]:
