@@ -17,8 +17,8 @@ MIN_SEG = 4.0
 
 @dataclass
 class Line:
-    """Words on one printed line; its bounds are kept as words are added (the parser asks for
-    them millions of times)."""
+    """Words on one printed line, built once from its words: its bounds and text are computed
+    then (the parser asks for them millions of times)."""
     words: list[Word]
     page: int
     x0: float = field(init=False)
@@ -26,22 +26,18 @@ class Line:
     top: float = field(init=False)
     bottom: float = field(init=False)
     size: float = field(init=False)
+    text: str = field(init=False)
 
     def __post_init__(self) -> None:
         ws = self.words
-        self.x0, self.x1 = min(w.x0 for w in ws), max(w.x1 for w in ws)
-        self.top, self.bottom = min(w.top for w in ws), max(w.bottom for w in ws)
-        self.size = max(w.size for w in ws)
-
-    def add(self, w: Word) -> None:
-        self.words.append(w)
-        self.x0, self.x1 = min(self.x0, w.x0), max(self.x1, w.x1)
-        self.top, self.bottom = min(self.top, w.top), max(self.bottom, w.bottom)
-        self.size = max(self.size, w.size)
-
-    @property
-    def text(self) -> str:
-        return " ".join(w.text for w in self.words)
+        if len(ws) == 1:
+            w = ws[0]
+            self.x0, self.x1, self.top, self.bottom, self.size, self.text = w.x0, w.x1, w.top, w.bottom, w.size, w.text
+            return
+        self.x0, self.x1 = min([w.x0 for w in ws]), max([w.x1 for w in ws])
+        self.top, self.bottom = min([w.top for w in ws]), max([w.bottom for w in ws])
+        self.size = max([w.size for w in ws])
+        self.text = " ".join([w.text for w in ws])
 
     @property
     def cy(self) -> float:
@@ -57,19 +53,38 @@ class Line:
         return (self.page, self.top)
 
 
+def _reading_order(w: Word) -> tuple[float, float]:
+    return (w.top, w.x0)
+
+
+def _x0(w: Word) -> float:
+    return w.x0
+
+
+def _top(ln: Line) -> float:
+    return ln.top
+
+
 def group_lines(words: list[Word], page: int) -> list[Line]:
-    """Words to lines: a word joins a line when its middle lies within the line's height."""
-    lines: list[Line] = []
-    for w in sorted(words, key=lambda w: (w.top, w.x0)):
-        for ln in reversed(lines[-3:]):
-            if abs(w.cy - ln.cy) <= 0.45 * max(w.size, ln.size):
-                ln.add(w)
+    """Words to lines: a word joins a line when its middle lies within the line's height (one of
+    the last three lines, with their running top, bottom and size)."""
+    open_: list[list] = []  # [words, top, bottom, size]
+    for w in sorted(words, key=_reading_order):
+        cy, size = (w.top + w.bottom) / 2, w.size
+        for ln in reversed(open_[-3:]):
+            if abs(cy - (ln[1] + ln[2]) / 2) <= 0.45 * max(size, ln[3]):
+                ln[0].append(w)
+                if w.top < ln[1]:
+                    ln[1] = w.top
+                if w.bottom > ln[2]:
+                    ln[2] = w.bottom
+                if size > ln[3]:
+                    ln[3] = size
                 break
         else:
-            lines.append(Line([w], page))
-    for ln in lines:
-        ln.words.sort(key=lambda w: w.x0)
-    lines.sort(key=lambda ln: ln.top)
+            open_.append([[w], w.top, w.bottom, size])
+    lines = [Line(sorted(ln[0], key=_x0), page) for ln in open_]
+    lines.sort(key=_top)
     return lines
 
 
@@ -120,9 +135,6 @@ class Grid:
     @property
     def bottom(self) -> float:
         return self.ys[-1]
-
-    def contains(self, w: Word) -> bool:
-        return self.xs[0] <= w.cx <= self.xs[-1] and self.ys[0] <= w.cy <= self.ys[-1]
 
 
 def _components(hs: list[Segment], vs: list[Segment]) -> list[tuple[list[Segment], list[Segment]]]:
@@ -193,11 +205,13 @@ def find_grids(segments: list[Segment], words: list[Word], page: int) -> tuple[l
             if 0 <= i < ncol and 0 <= j < nrow:
                 owner[j][i].rules.append((h.y0, h.x0, h.x1))
     outside: list[Word] = []
+    bounds = [(g.xs[0], g.xs[-1], g.ys[0], g.ys[-1], g) for g in grids]
     for w in words:
-        for g in grids:
-            if g.contains(w):
-                i = bisect_right(g.xs, w.cx) - 1
-                j = bisect_right(g.ys, w.cy) - 1
+        cx, cy = (w.x0 + w.x1) / 2, (w.top + w.bottom) / 2
+        for left, right, top, bottom, g in bounds:
+            if left <= cx <= right and top <= cy <= bottom:
+                i = bisect_right(g.xs, cx) - 1
+                j = bisect_right(g.ys, cy) - 1
                 i, j = min(i, len(g.xs) - 2), min(j, len(g.ys) - 2)
                 g.owner[j][i].words.append(w)
                 break

@@ -1,13 +1,10 @@
 """Text rules shared by every stage: how printed lines become one "as printed" value."""
 from __future__ import annotations
 
-import re
-
-_SPACES = re.compile(r"\s+")
-
 
 def collapse(s: str) -> str:
-    return _SPACES.sub(" ", s).strip()
+    """Runs of whitespace as one space, none at the ends (str.split's whitespace is re's \\s)."""
+    return " ".join(s.split())
 
 
 def join_lines(lines: list[str]) -> str:
