@@ -16,6 +16,7 @@ import struct
 import time
 import traceback
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from .parse import ParseError, parse_pdf
@@ -123,16 +124,17 @@ def _warm_up(reader: str) -> None:
 
 def parse_guarded(jobs: list[tuple[Path, Path]], settings: Settings, tracker: Tracker | None = None) -> None:
     """Parse each (pdf, payload path) in a forked child, `settings.n_workers` at a time, each under
-    the time and memory limits; every payload path is written, with the result or the failure.
-    The parent sleeps on the children's pidfds, so a finished child is replaced at once; children
-    count their pages in shared memory for the progress bar."""
+    the memory limit and killed when it reads no page for `settings.time_limit` seconds (a limit on
+    the whole file would fail long scanned decrees); every payload path is written, with the result
+    or the failure. The parent sleeps on the children's pidfds, so a finished child is replaced at
+    once; children count their pages in shared memory, for the progress bar and the time limit."""
     tracker = tracker or Tracker()
     _warm_up(settings.reader)
-    pages = mmap.mmap(-1, 8 * max(1, len(jobs)))  # one page counter per job, shared with the children
+    counters = mmap.mmap(-1, 16 * max(1, len(jobs)))  # per job: highest page read, pages done (any pass)
     slot = {pdf: k for k, (pdf, _) in enumerate(jobs)}
     seen = 0
     pending = list(jobs)
-    running: dict[int, tuple[Path, Path, float, int]] = {}  # pid -> pdf, out, start, pidfd
+    running: dict[int, list] = {}  # pid -> [pdf, out, pidfd, pages done, when that count last moved]
     while pending or running:
         while pending and len(running) < settings.n_workers:
             pdf, out = pending.pop(0)
@@ -140,25 +142,30 @@ def parse_guarded(jobs: list[tuple[Path, Path]], settings: Settings, tracker: Tr
             if pid == 0:  # child
                 code = 0
                 try:
-                    k = slot[pdf]
-                    _child(pdf, out, settings, lambda n, k=k: struct.pack_into("q", pages, 8 * k, n))
+                    _child(pdf, out, settings, partial(_count_page, counters, 16 * slot[pdf]))
                 except BaseException:  # noqa: BLE001
                     code = 1
                 os._exit(code)
-            running[pid] = (pdf, out, time.monotonic(), os.pidfd_open(pid))
-        select.select([r[3] for r in running.values()], [], [], 0.1)
-        read = sum(struct.unpack_from("q", pages, 8 * k)[0] for k in range(len(jobs)))
+            running[pid] = [pdf, out, os.pidfd_open(pid), 0, time.monotonic()]
+        select.select([r[2] for r in running.values()], [], [], 0.1)
+        read = sum(struct.unpack_from("q", counters, 16 * k)[0] for k in range(len(jobs)))
         if read != seen:
             seen = read
             tracker.pages_read(read)
-        for pid, (pdf, out, started, fd) in list(running.items()):
-            done, status = os.waitpid(pid, os.WNOHANG)
-            if done == 0 and time.monotonic() - started > settings.time_limit:
+        now = time.monotonic()
+        for pid, job in list(running.items()):
+            pdf, out, fd, done_before, moved = job
+            highest, done_pages = struct.unpack_from("qq", counters, 16 * slot[pdf])
+            if done_pages != done_before:
+                job[3:] = [done_pages, now]
+            finished, status = os.waitpid(pid, os.WNOHANG)
+            if finished == 0 and now - job[4] > settings.time_limit:
                 os.kill(pid, signal.SIGKILL)
                 os.waitpid(pid, 0)
                 write_payload(out, {"ok": False, "page": None, "detail": "killed",
-                                    "reason": f"took longer than the time limit ({settings.time_limit:.0f} s)"})
-            elif done == 0:
+                                    "reason": f"took longer than the time limit: no page read for "
+                                              f"{settings.time_limit:.0f} s (after page {highest})"})
+            elif finished == 0:
                 continue
             elif not out.exists():
                 sig = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
@@ -171,3 +178,10 @@ def parse_guarded(jobs: list[tuple[Path, Path]], settings: Settings, tracker: Tr
             os.close(fd)
             del running[pid]
             tracker.file_done(pdf)
+
+
+def _count_page(counters: mmap.mmap, at: int, number: int) -> None:
+    """A child's page callback: the highest page number read (the bar) and one more page done
+    (the time limit; OCR passes report their pages again)."""
+    highest, done = struct.unpack_from("qq", counters, at)
+    struct.pack_into("qq", counters, at, max(highest, number), done + 1)

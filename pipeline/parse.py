@@ -614,7 +614,11 @@ def parse_pdf(path: Path, max_pages: int = 0, reader: str = "pdfplumber", on_pag
         if not ocr.available():
             raise ParseError(f"image-only: no text layer on {len(scanned)} pages, and OCR (tesseract-ocr-ind) "
                              "is not installed", page=scanned[0])
-        by_no = {pg.number: pg for pg in ocr.read_pdf(path, max_pages, pages=scanned)}
+        by_no = {}
+        for pg in ocr.read_pdf(path, max_pages, pages=scanned):
+            by_no[pg.number] = pg
+            if on_page:  # seconds per page: the guard's time limit counts these too
+                on_page(pg.number)
         pages = [by_no.get(pg.number, pg) for pg in pages]
     if not any(pg.words for pg in pages):
         if scanned:

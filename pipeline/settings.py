@@ -24,7 +24,7 @@ class Settings:
     scheduler: str | None = None  # dask scheduler address; None starts a LocalCluster
     layout: str = "files"  # files: curated/<table>.parquet; dataset: also curated/dataset/<table>/decree_id=…/
     strict: bool = False
-    time_limit: float = 300.0  # seconds per PDF
+    time_limit: float = 300.0  # seconds a PDF may go without reading a page (guard.parse_guarded)
     memory_limit_mb: int = 2048  # address space per parsing process
     max_pages: int = 2000
     max_file_mb: int = 200

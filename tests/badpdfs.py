@@ -20,6 +20,10 @@ def minimal_pdf(content: bytes, compress: bool = False) -> bytes:
         b"<< " + filt + b"/Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
     ]
+    return _pdf(objs)
+
+
+def _pdf(objs: list[bytes]) -> bytes:
     out = bytearray(b"%PDF-1.4\n")
     offsets = []
     for i, body in enumerate(objs, 1):
@@ -30,6 +34,22 @@ def minimal_pdf(content: bytes, compress: bool = False) -> bytes:
     out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
     out += f"trailer\n<< /Size {len(objs) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
     return bytes(out)
+
+
+def form_bomb(depth: int = 9, fanout: int = 10) -> bytes:
+    """A page that draws form X{depth}, which draws X{depth-1} `fanout` times, and so on down to one
+    line: a few kB that unfold into fanout**depth drawings, so reading the page never ends."""
+    objs = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+            b"/Resources << /XObject << /X 5 0 R >> >> >>"]
+    page = b"/X Do"
+    objs.append(b"<< /Length %d >>\nstream\n" % len(page) + page + b"\nendstream")
+    for level in range(depth, -1, -1):  # object 5 + (depth - level) is form X{level}
+        body = b" ".join([b"/X Do"] * fanout) if level else b"0 0 m 10 10 l S"
+        res = b"/Resources << /XObject << /X %d 0 R >> >> " % (6 + depth - level) if level else b""
+        objs.append(b"<< /Type /XObject /Subtype /Form /BBox [0 0 595 842] " + res +
+                    b"/Length %d >>\nstream\n" % len(body) + body + b"\nendstream")
+    return _pdf(objs)
 
 
 def text_pdf(lines: list[str]) -> bytes:

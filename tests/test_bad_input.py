@@ -2,7 +2,7 @@
 import csv
 import shutil
 
-from badpdfs import make_bad_corpus
+from badpdfs import form_bomb, make_bad_corpus
 from conftest import SAMPLE, read_curated, run_on
 
 
@@ -45,3 +45,17 @@ def test_symlink_out_of_raw_is_refused(tmp_path):
     (raw / "tautan.pdf").symlink_to(outside)
     result, _ = run_on(tmp_path, [])
     assert [f.reason for f in result.failures] == ["symlink pointing outside raw/: refused"]
+
+
+def test_time_limit_stops_a_file_that_reads_no_page_but_not_a_long_decree(tmp_path):
+    """The limit is on the time between pages: a page that never ends is stopped, while the
+    30-page sample through the slow reference reader (well over a second in all, tens of ms per
+    page) is read whole."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "bom-formulir.pdf").write_bytes(form_bomb())  # 10**9 nested drawings on page 1
+    shutil.copy(SAMPLE, raw / "baik.pdf")
+    result, _ = run_on(tmp_path, [], time_limit=1, reader="pdfplumber")
+    reasons = {f.file: f.reason for f in result.failures}
+    assert reasons == {"bom-formulir.pdf": "took longer than the time limit: no page read for 1 s (after page 0)"}
+    assert result.pages == 30
