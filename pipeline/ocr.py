@@ -15,8 +15,11 @@ pytesseract.
 """
 from __future__ import annotations
 
+import functools
 import os
 import re
+import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -29,10 +32,8 @@ LANG = "ind"
 MIN_DPI, MAX_DPI = 100.0, 400.0
 OCR_DPI = 300.0  # Tesseract reads small print best at about this resolution
 BRIDGE_PT = 8.0  # gaps in a rule shorter than this are noise (a merged cell's gap is a whole column)
-PAD_PT = 1.2
-LONG_RULE_PT = 30.0  # longer horizontal runs are rules whatever lies next to them (letter feet run <= ~22 pt)
-BINARISE = os.environ.get("IKI_OCR_BIN", "soft")
-PREPROCESS = os.environ.get("IKI_OCR_PRE", "despeckle")  # or "median"  # points kept clear of a ruling line when cropping a column strip
+PAD_PT = 1.2  # points kept clear of a ruling line when cropping a column strip
+LONG_RULE_PT = 36.0  # longer horizontal runs are rules (a serif word's feet run <= ~32 pt; a bar under one word is longer)
 
 # A word's box in points the way a text PDF reports it: `size` the font size, top/bottom one em
 # apart around the baseline. Tesseract's box of a word with capitals or ascenders (and no
@@ -169,8 +170,10 @@ def rotate(gray: np.ndarray, angle: float) -> np.ndarray:
 def ruling_masks(ink: np.ndarray, dpi: float) -> tuple[np.ndarray, np.ndarray]:
     """Horizontal and vertical line masks: ink that survives an opening with a kernel longer than
     any letter (horizontal: 14 pt, so fraction bars count; vertical: 9 pt, so a one-line row
-    continued from the previous page counts), then short gaps (noise, JPEG) bridged. A vertical
-    piece must meet a horizontal rule at both ends (letters stacked in a bold header do not)."""
+    continued from the previous page counts), then short gaps (noise, JPEG) bridged. A short
+    horizontal piece meeting no vertical must pass `_free_rule` (letters' feet and tops line up
+    into runs as long as a word); a vertical piece must meet a horizontal rule at both ends
+    (letters stacked in a bold header do not)."""
     cv2 = _cv2()
     px = dpi / 72.0
     h = _long_lines(ink, max(10, int(14 * px)), True)
@@ -178,16 +181,13 @@ def ruling_masks(ink: np.ndarray, dpi: float) -> tuple[np.ndarray, np.ndarray]:
     gap = max(3, int(1.5 * px))
     h = cv2.morphologyEx(h, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (gap, 1)))
     v = cv2.morphologyEx(v, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, gap)))
+    near_v = cv2.dilate(v, np.ones((2 * gap + 1, 2 * gap + 1), np.uint8))
     n, labels, stats, _ = cv2.connectedComponentsWithStats(h, connectivity=8)
-    for k in range(1, n):  # a run along a line of text (letters' feet, bold type) is no rule:
-        x, y, w, hh, _ = stats[k]  # a rule has paper just above and below it
-        if w >= LONG_RULE_PT * px:
+    for k in range(1, n):  # a short run meeting no vertical may be letters lined up
+        x, y, w, hh, _ = stats[k]
+        if w >= LONG_RULE_PT * px or near_v[y:y + hh, x:x + 2].any() or near_v[y:y + hh, x + w - 2:x + w].any():
             continue
-        d = max(2, int(round(0.8 * px)))
-        above = ink[max(0, y - d - 2):max(0, y - d), x:x + w]
-        below = ink[y + hh + d:y + hh + d + 2, x:x + w]
-        dens = max(float((above > 0).mean()) if above.size else 0.0, float((below > 0).mean()) if below.size else 0.0)
-        if dens > 0.3 and not _spans_words(ink, x, y, w, px):
+        if not _free_rule(ink, x, y, w, hh, px):
             h[labels == k] = 0
     near_h = cv2.dilate(h, np.ones((2 * gap + 1, 2 * gap + 1), np.uint8))
     n, labels, stats, _ = cv2.connectedComponentsWithStats(v, connectivity=8)
@@ -198,18 +198,20 @@ def ruling_masks(ink: np.ndarray, dpi: float) -> tuple[np.ndarray, np.ndarray]:
     return h, v
 
 
-def _spans_words(ink: np.ndarray, x: int, y: int, w: int, px: float) -> bool:
-    """Does the run at (x, y, width w) pass under a space between words? An underline does; a run
-    along the feet of one word's letters does not (letters are closer than a space)."""
-    band = ink[max(0, y - int(3 * px)):max(0, y - 1), x + int(px):x + w - int(px)]
-    if band.size == 0:
-        return False
-    empty = ~(band > 0).any(axis=0)
-    run = best = 0
-    for e in empty:
-        run = run + 1 if e else 0
-        best = max(best, run)
-    return best >= 1.5 * px
+def _free_rule(ink: np.ndarray, x: int, y: int, w: int, hh: int, px: float) -> bool:
+    """Is a short horizontal run a rule (a fraction bar under the last line of a numerator, a cell
+    border) rather than letters lined up (serif feet on a baseline, the tops of capitals, a bold
+    word's middle)? A rule has paper within 3 pt on both sides, or text above it that it runs
+    under across a space between words (>= 2 pt; letters are closer). Runs along letters have
+    letters on one side with no such space."""
+    reach, inset = int(3 * px), int(px)
+    above = ink[max(0, y - reach):max(0, y - 1), x + inset:x + w - inset]
+    below = ink[y + hh + 1:y + hh + reach, x + inset:x + w - inset]
+    cols = (above > 0).sum(axis=0) >= 2  # a speck of noise is no letter
+    if not cols.any():
+        return not ((below > 0).sum(axis=0) >= 2).any()
+    inked = np.nonzero(cols)[0]
+    return len(inked) > 1 and int(np.diff(inked).max()) - 1 >= 2.0 * px
 
 
 def mask_segments(hmask: np.ndarray, vmask: np.ndarray, dpi: float) -> list[Segment]:
@@ -320,11 +322,8 @@ def _ocr(img: np.ndarray, ox: float, oy: float, dpi: float, psm: int, threshold:
         return []
     f = OCR_DPI / dpi
     big = cv2.resize(img, None, fx=f, fy=f, interpolation=cv2.INTER_CUBIC) if abs(f - 1) > 0.05 else img
-    if BINARISE == "hard":
-        _, big = cv2.threshold(big, threshold, 255, cv2.THRESH_BINARY)
-    else:  # paper to white, glyph edges keep their grey
-        _, big = cv2.threshold(big, (threshold + 255) / 2, 255, cv2.THRESH_TRUNC)
-        big = cv2.normalize(big, None, 0, 255, cv2.NORM_MINMAX)
+    _, big = cv2.threshold(big, (threshold + 255) / 2, 255, cv2.THRESH_TRUNC)  # paper to white,
+    big = cv2.normalize(big, None, 0, 255, cv2.NORM_MINMAX)  # glyph edges keep their grey
     big = cv2.copyMakeBorder(big, 10, 10, 10, 10, cv2.BORDER_CONSTANT, value=255)
     data = _tesseract_data(big, psm)
     data["left"] = [(v - 10) / f for v in data["left"]]
@@ -430,6 +429,53 @@ def find_colons(ink: np.ndarray, dpi: float) -> list[tuple[int, int, int, int]]:
     return out
 
 
+UNKNOWN_WORD_CONF = 50.0  # a word in no dictionary is doubtful however sure Tesseract is ('perhitungari')
+_AFFIXES = re.compile(r"^(?:ter|di|ke|se|ber|per)?(.+?)(?:nya|lah|kah)?$")
+
+
+@functools.cache
+def lexicon() -> frozenset[str]:
+    """Tesseract's own Indonesian word list (lower case), unpacked from ind.traineddata with
+    combine_tessdata and dawg2wordlist (tesseract-ocr ships both); empty when they are missing,
+    and then no word is doubted for its spelling."""
+    try:
+        out = subprocess.run(["tesseract", "--list-langs"], capture_output=True, text=True, timeout=30).stdout
+        folder = Path(re.search(r'"(.+?)"', out).group(1))
+        with tempfile.TemporaryDirectory(prefix="iki-ocr-") as tmp:
+            base = Path(tmp) / "ind."
+            subprocess.run(["combine_tessdata", "-u", str(folder / f"{LANG}.traineddata"), str(base)],
+                           capture_output=True, check=True, timeout=60)
+            words = Path(tmp) / "words.txt"
+            subprocess.run(["dawg2wordlist", f"{base}lstm-unicharset", f"{base}lstm-word-dawg", str(words)],
+                           capture_output=True, check=True, timeout=60)
+            return frozenset(w.lower() for w in words.read_text(encoding="utf-8").split())
+    except (OSError, subprocess.SubprocessError, AttributeError):
+        return frozenset()
+
+
+def known(text: str) -> bool:
+    """Is every word of `text` spelled as Indonesian (Tesseract's word list, with the particles
+    -nya/-lah/-kah and the prefixes ter-/di-/ke-/se-/ber-/per- that attach to any base word), an
+    acronym (capitals, up to 6 letters: SPBE, RPJMD), a number or a single letter? A quote or
+    colon between letters ("ses'ai", "Kab:ipaten") is a misread."""
+    words = lexicon()
+    if not words:
+        return True
+    for piece in re.split(r"[\s/,.;-]+", text):
+        core = piece.strip(".,;:()[]\"'“”‘’!?")
+        if len(core) < 2 or any(c.isdigit() for c in core):
+            continue
+        if not core.isalpha():
+            return False
+        low = core.lower()
+        if (core.isupper() and len(core) <= 6) or low in words:
+            continue
+        stem = _AFFIXES.match(low)
+        if stem.group(1) not in words and not (low.endswith(("nya", "lah", "kah")) and low[:-3] in words):
+            return False
+    return True
+
+
 BAD_LEAD = re.compile(r"^[\"'“”‘’`]+(?=\w)")
 PERCENT = re.compile(r"96|9o|%|6|[4-7]6|\u201d6|[%YyVv¥][6o0cC]|%\S|[\u201d\"'\u00b0]")  # '%' as Tesseract misreads it
 NUM_COMMA = re.compile(r"^(\(?\d{1,2}|[a-z]),$")
@@ -438,7 +484,8 @@ NUM_COMMA = re.compile(r"^(\(?\d{1,2}|[a-z]),$")
 def tidy(words: list[OcrWord]) -> list[OcrWord]:
     """Repairs of Tesseract's usual slips that the parse stage would trip over: list numbers read
     with a comma ('1,' at a line start is '1.'), stray quotes glued to a word's start, the percent
-    sign read as '96' after 'X 100'; lone specks read as punctuation dropped."""
+    sign read as '96' after 'X 100'; lone specks read as punctuation dropped. A word that is in no
+    dictionary (`known`) gets at most UNKNOWN_WORD_CONF, so its row goes to review."""
     out: list[OcrWord] = []
     prev: OcrWord | None = None
     for w in sorted(words, key=lambda w: (round(w.top, 1), w.x0)):
@@ -460,7 +507,8 @@ def tidy(words: list[OcrWord]) -> list[OcrWord]:
             continue
         if not t:
             continue
-        nw = OcrWord(t, w.x0, w.x1, w.top, w.bottom, w.size, w.bold, w.conf) if t != w.text else w
+        conf = w.conf if known(t) else min(w.conf, UNKNOWN_WORD_CONF)
+        nw = OcrWord(t, w.x0, w.x1, w.top, w.bottom, w.size, w.bold, conf) if (t, conf) != (w.text, w.conf) else w
         out.append(nw)
         prev = nw
     return out
@@ -539,7 +587,7 @@ def read_image(gray: np.ndarray, dpi: float, number: int = 1, n_images: int = 1,
     segments = mask_segments(hmask, vmask, dpi)
     cv2 = _cv2()
     lines = erase_mask(ink, hmask, vmask, dpi)
-    clean = despeckle(gray, ink, dpi) if PREPROCESS == "despeckle" else cv2.medianBlur(gray, 3)
+    clean = despeckle(gray, ink, dpi)
     clean[lines > 0] = 255
     px = dpi / 72.0
     pad = int(round(PAD_PT * px))
