@@ -36,17 +36,18 @@ def _pdf(objs: list[bytes]) -> bytes:
     return bytes(out)
 
 
-def form_bomb(depth: int = 9, fanout: int = 10) -> bytes:
-    """A page that draws form X{depth}, which draws X{depth-1} `fanout` times, and so on down to one
-    line: a few kB that unfold into fanout**depth drawings, so reading the page never ends."""
-    objs = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
-            b"/Resources << /XObject << /X 5 0 R >> >> >>"]
-    page = b"/X Do"
-    objs.append(b"<< /Length %d >>\nstream\n" % len(page) + page + b"\nendstream")
-    for level in range(depth, -1, -1):  # object 5 + (depth - level) is form X{level}
+def form_bomb(depth: int = 9, fanout: int = 10, pages: int = 1) -> bytes:
+    """Pages that draw form X{depth}, which draws X{depth-1} `fanout` times, and so on down to one
+    line: a few kB that unfold into fanout**depth drawings per page (10**9: reading never ends)."""
+    n = 3 + pages  # object number of the page content stream; the forms follow it
+    kids = " ".join(f"{3 + i} 0 R" for i in range(pages)).encode()
+    objs = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [" + kids + b"] /Count %d >>" % pages]
+    objs += [b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents %d 0 R "
+             b"/Resources << /XObject << /X %d 0 R >> >> >>" % (n, n + 1)] * pages
+    objs.append(b"<< /Length 5 >>\nstream\n/X Do\nendstream")
+    for level in range(depth, -1, -1):  # object n + 1 + (depth - level) is form X{level}
         body = b" ".join([b"/X Do"] * fanout) if level else b"0 0 m 10 10 l S"
-        res = b"/Resources << /XObject << /X %d 0 R >> >> " % (6 + depth - level) if level else b""
+        res = b"/Resources << /XObject << /X %d 0 R >> >> " % (n + 2 + depth - level) if level else b""
         objs.append(b"<< /Type /XObject /Subtype /Form /BBox [0 0 595 842] " + res +
                     b"/Length %d >>\nstream\n" % len(body) + body + b"\nendstream")
     return _pdf(objs)
