@@ -6,8 +6,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-import pdfplumber
-
 # A rectangle thinner than this is a drawn line (Word/LibreOffice draw borders both ways).
 THIN = 2.0
 
@@ -93,7 +91,11 @@ class PageLimitExceeded(Exception):
 
 
 def read_pdf(path: Path, max_pages: int = 0) -> Iterator[PageContent]:
-    """Yield pages one at a time so memory stays flat on long decrees."""
+    """Yield pages one at a time so memory stays flat on long decrees. pdfplumber (and pdfminer,
+    its crypto and image libraries) is imported here, not with the module: the PDFium path never
+    loads it."""
+    import pdfplumber  # noqa: PLC0415
+
     with pdfplumber.open(path) as pdf:
         if max_pages and len(pdf.pages) > max_pages:
             raise PageLimitExceeded(len(pdf.pages), max_pages)

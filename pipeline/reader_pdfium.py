@@ -47,11 +47,26 @@ def _proto(fn, restype, *argtypes):
 
 
 _VP, _INT = ctypes.c_void_p, ctypes.c_int
-_loose_box = _proto(pr.FPDFText_GetLooseCharBox, _INT, _VP, _INT, _VP)
-_char_origin = _proto(pr.FPDFText_GetCharOrigin, _INT, _VP, _INT, _VP, _VP)
+# text (the per-character ones return nothing: the index is always valid, and a result costs time)
+_loose_box = _proto(pr.FPDFText_GetLooseCharBox, None, _VP, _INT, _VP)
+_char_origin = _proto(pr.FPDFText_GetCharOrigin, None, _VP, _INT, _VP, _VP)
 _text_object = _proto(pr.FPDFText_GetTextObject, ctypes.c_size_t, _VP, _INT)
+_font_size = _proto(pr.FPDFText_GetFontSize, ctypes.c_double, _VP, _INT)
 _obj_font = _proto(pr.FPDFTextObj_GetFont, ctypes.c_size_t, _VP)
 _font_name = _proto(pr.FPDFFont_GetBaseFontName, ctypes.c_ulong, _VP, ctypes.c_char_p, ctypes.c_ulong)
+# page objects and paths
+_count_objects = _proto(pr.FPDFPage_CountObjects, _INT, _VP)
+_get_object = _proto(pr.FPDFPage_GetObject, _VP, _VP, _INT)
+_form_count = _proto(pr.FPDFFormObj_CountObjects, _INT, _VP)
+_form_object = _proto(pr.FPDFFormObj_GetObject, _VP, _VP, ctypes.c_ulong)
+_obj_type = _proto(pr.FPDFPageObj_GetType, _INT, _VP)
+_obj_matrix = _proto(pr.FPDFPageObj_GetMatrix, _INT, _VP, _VP)
+_draw_mode = _proto(pr.FPDFPath_GetDrawMode, _INT, _VP, _VP, _VP)
+_count_segments = _proto(pr.FPDFPath_CountSegments, _INT, _VP)
+_get_segment = _proto(pr.FPDFPath_GetPathSegment, _VP, _VP, _INT)
+_seg_point = _proto(pr.FPDFPathSegment_GetPoint, _INT, _VP, _VP, _VP)
+_seg_type = _proto(pr.FPDFPathSegment_GetType, _INT, _VP)
+_seg_close = _proto(pr.FPDFPathSegment_GetClose, _INT, _VP)
 
 
 def _open(path: Path) -> pdfium.PdfDocument:
@@ -99,63 +114,57 @@ def _words(textpage, height: float, fonts: _Fonts) -> list[Word]:
     if got - 1 != n or ((codes >= 0xD800) & (codes < 0xE000)).any():  # surrogates: one code per char
         codes = np.fromiter((pr.FPDFText_GetUnicode(textpage, i) for i in range(n)), np.uint32, n)
     codes[codes == 0xFFFE] = 0x2D  # PDFium marks a hyphen ending a line; pdfplumber keeps the "-"
-    boxes = np.empty((n, 4), dtype=np.float32)  # FS_RECTF: left, top, right, bottom
-    base = boxes.ctypes.data
-    list(map(_loose_box, repeat(tp, n), range(n), range(base, base + 16 * n, 16)))
-    origin = np.empty((n, 2), dtype=np.float64)  # x, y of each char's origin (baseline)
-    obase = origin.ctypes.data
-    list(map(_char_origin, repeat(tp, n), range(n), range(obase, obase + 16 * n, 16),
-             range(obase + 8, obase + 16 * n, 16)))
     objs = np.fromiter(map(_text_object, repeat(tp, n), range(n)), dtype=np.uint64, count=n)
-
-    real = np.flatnonzero(objs)  # generated spaces / line breaks have no text object
-    if not len(real):
+    real = np.flatnonzero(objs)  # generated spaces / line breaks have no text object: skipped
+    m = len(real)
+    if not m:
         return []
     codes, objs = codes[real], objs[real]
-    x0 = origin[real, 0]
-    # the advance box when the font states ascent/descent, else PDFium's glyph box
-    x1 = np.maximum(boxes[real, 2].astype(np.float64), x0)
+    origin = np.empty((m, 2), dtype=np.float64)  # x, y of each char's origin (baseline)
+    at = origin.ctypes.data
+    list(map(_char_origin, repeat(tp, m), real.tolist(), range(at, at + 16 * m, 16), range(at + 8, at + 16 * m, 16)))
+    x0 = origin[:, 0]
+    # x1 only matters for non-blank chars: the advance box when the font states ascent/descent,
+    # else PDFium's glyph box
+    blank = _BLANK[np.minimum(codes, 0x3001)]
+    solid = np.flatnonzero(~blank)
+    k = len(solid)
+    boxes = np.empty((k, 4), dtype=np.float32)  # FS_RECTF: left, top, right, bottom
+    at = boxes.ctypes.data
+    list(map(_loose_box, repeat(tp, k), real[solid].tolist(), range(at, at + 16 * k, 16)))
+    x1 = x0.copy()
+    x1[solid] = np.maximum(boxes[:, 2].astype(np.float64), x0[solid])
     # pdfminer: bottom = baseline + descent * size, top = bottom - size. LibreOffice (and most
     # producers' subset fonts) state Descent 0 in the font descriptor, which pdfminer takes as is;
     # PDFium has no call for the descriptor's value, so the baseline is the bottom.
-    bottom_c = height - origin[real, 1]
+    bottom_c = height - origin[:, 1]
 
     # per text object (runs of one object): size, font; all its chars share them
     starts = np.flatnonzero(np.r_[True, objs[1:] != objs[:-1]])
-    size_o, key_o, bold_o = [], [], []
+    size_o = list(map(_font_size, repeat(tp, len(starts)), real[starts].tolist()))
+    names = list(map(fonts.name, map(_obj_font, objs[starts].tolist())))
     keys: dict[tuple[float, str], int] = {}
-    for s in starts.tolist():
-        size = float(pr.FPDFText_GetFontSize(textpage, int(real[s])))
-        name = fonts.name(_obj_font(int(objs[s])))
-        size_o.append(size)
-        key_o.append(keys.setdefault((size, name), len(keys)))
-        bold_o.append("bold" in name.lower())
+    key_o = [keys.setdefault(k, len(keys)) for k in zip(size_o, names)]
     run_len = np.diff(np.r_[starts, len(objs)])
     size = np.repeat(np.array(size_o), run_len)
     top = bottom_c - size
     key = np.repeat(np.array(key_o), run_len)
-    bold = np.repeat(np.array(bold_o), run_len)
+    bold = np.repeat(np.array(["bold" in nm.lower() for nm in names]), run_len)
 
-    # pdfplumber: itertools.groupby over (size, fontname) in stream order
+    # pdfplumber: itertools.groupby over (size, fontname) in stream order; in each group, lines
+    # are chained clusters of the distinct `top` values (tolerance 2): sorted by (group, top), a
+    # line starts with its group or after a step of more than 2 (ids rise with top in a group)
     gstart = np.r_[True, key[1:] != key[:-1]]
     group = np.cumsum(gstart) - 1
-    # in each group, lines = chained clusters of the distinct `top` values (tolerance 2)
+    by_top = np.lexsort((top, group))
+    g, t = group[by_top], top[by_top]
     line = np.empty(len(top), dtype=np.int64)
-    gb = np.flatnonzero(gstart).tolist() + [len(top)]
-    for a, b in zip(gb[:-1], gb[1:]):
-        tops = top[a:b]
-        u = np.unique(tops)
-        if len(u) == 1:
-            line[a:b] = 0
-            continue
-        cl = np.cumsum(np.r_[0, np.diff(u) > Y_TOL])
-        line[a:b] = cl[np.searchsorted(u, tops)]
+    line[by_top] = np.cumsum(np.r_[True, (g[1:] != g[:-1]) | (np.diff(t) > Y_TOL)])
     # order: group, line, x0 (stable: stream order breaks ties, as Python's sorted does)
     order = np.lexsort((x0, line, group))
     codes, x0, x1, top, size, bold = codes[order], x0[order], x1[order], top[order], size[order], bold[order]
-    group, line = group[order], line[order]
+    group, line, blank = group[order], line[order], blank[order]
 
-    blank = _BLANK[np.minimum(codes, 0x3001)]
     keep = np.flatnonzero(~blank)
     if not len(keep):
         return []
@@ -173,20 +182,14 @@ def _words(textpage, height: float, fonts: _Fonts) -> list[Word]:
     )
     codes, x0, x1, top, size, bold = codes[keep], x0[keep], x1[keep], top[keep], size[keep], bold[keep]
     ws = np.flatnonzero(brk)
-    wx0 = np.minimum.reduceat(x0, ws).tolist()
-    wx1 = np.maximum.reduceat(x1, ws).tolist()
-    wtop = np.minimum.reduceat(top, ws)
-    wbottom = (np.maximum.reduceat(top + size, ws)).tolist()
-    wtop = wtop.tolist()
-    wsize = size[ws].tolist()
-    wbold = bold[ws].tolist()
     text = codes.astype("<u4").tobytes().decode("utf-32-le")
     bounds = ws.tolist() + [len(codes)]
-    out = []
-    for k in range(len(ws)):
-        t = text[bounds[k]:bounds[k + 1]]
-        out.append(Word(t.translate(LIGATURES), wx0[k], wx1[k], wtop[k], wbottom[k], wsize[k], wbold[k]))
-    return out
+    texts = [text[a:b] for a, b in zip(bounds, bounds[1:])]
+    if not text.isascii():  # ligatures are not ASCII
+        texts = [t.translate(LIGATURES) for t in texts]
+    return list(map(Word, texts, np.minimum.reduceat(x0, ws).tolist(), np.maximum.reduceat(x1, ws).tolist(),
+                    np.minimum.reduceat(top, ws).tolist(), np.maximum.reduceat(top + size, ws).tolist(),
+                    size[ws].tolist(), bold[ws].tolist()))
 
 
 # --- ruling lines ----------------------------------------------------------------------------
@@ -198,19 +201,29 @@ def _mul(m, n):
     return (a * A + b * C, a * B + b * D, c * A + d * C, c * B + d * D, e * A + f * C + E, e * B + f * D + F)
 
 
-def _path_shapes(obj, matrix):
+class _Out:
+    """Reusable out-parameters for the path calls, passed by address."""
+
+    def __init__(self):
+        self.matrix = pr.FS_MATRIX()
+        self.x, self.y = ctypes.c_float(), ctypes.c_float()
+        self.mode, self.stroke = ctypes.c_int(), ctypes.c_int()
+        self.matrix_at, self.x_at, self.y_at = (ctypes.addressof(v) for v in (self.matrix, self.x, self.y))
+        self.mode_at, self.stroke_at = ctypes.addressof(self.mode), ctypes.addressof(self.stroke)
+
+
+def _path_shapes(obj: int, matrix, out: _Out):
     """The subpaths of a path object in pdfminer's terms: (shape string, points in page space)."""
     a, b, c, d, e, f = matrix
-    n = pr.FPDFPath_CountSegments(obj)
-    fx, fy = ctypes.c_float(), ctypes.c_float()
+    fx, fy = out.x, out.y
     shapes = []
     shape, pts, start = [], [], None
-    for i in range(n):
-        seg = pr.FPDFPath_GetPathSegment(obj, i)
-        pr.FPDFPathSegment_GetPoint(seg, fx, fy)
+    for i in range(_count_segments(obj)):
+        seg = _get_segment(obj, i)
+        _seg_point(seg, out.x_at, out.y_at)
         x, y = fx.value, fy.value
         pt = (a * x + c * y + e, b * x + d * y + f)
-        typ = pr.FPDFPathSegment_GetType(seg)
+        typ = _seg_type(seg)
         if typ == pr.FPDF_SEGMENT_MOVETO:
             if shape:
                 shapes.append(("".join(shape), pts))
@@ -221,7 +234,7 @@ def _path_shapes(obj, matrix):
         else:
             shape.append("l")
             pts.append(pt)
-        if pr.FPDFPathSegment_GetClose(seg) and start is not None:
+        if _seg_close(seg) and start is not None:
             shape.append("h")
             pts.append(start)
     if shape:
@@ -246,37 +259,36 @@ def _classify(shape: str, pts: list, stroke: bool, height: float, lines: list, r
             rects.append((min(x0, x2), max(x0, x2), height - max(y0, y2), height - min(y0, y2), stroke))
 
 
-def _walk(objs, matrix, height: float, lines: list, rects: list, images: list) -> None:
-    m = pr.FS_MATRIX()
-    mode, stroke = ctypes.c_int(), ctypes.c_int()
+def _walk(objs, matrix, height: float, lines: list, rects: list, out: _Out) -> int:
+    """Classify the painted paths among `objs` (recursing into forms); the number of images."""
+    m = out.matrix
+    images = 0
     for obj in objs:
-        typ = pr.FPDFPageObj_GetType(obj)
+        typ = _obj_type(obj)
         if typ == pr.FPDF_PAGEOBJ_PATH:
-            pr.FPDFPageObj_GetMatrix(obj, m)
-            mm = _mul((m.a, m.b, m.c, m.d, m.e, m.f), matrix) if matrix else (m.a, m.b, m.c, m.d, m.e, m.f)
-            pr.FPDFPath_GetDrawMode(obj, mode, stroke)
-            if mode.value == 0 and not stroke.value:
+            _draw_mode(obj, out.mode_at, out.stroke_at)
+            stroke = out.stroke.value
+            if out.mode.value == 0 and not stroke:
                 continue  # not painted
-            shapes = _path_shapes(obj, mm)
-            for shape, pts in shapes:
-                _classify(shape, pts, bool(stroke.value), height, lines, rects)
-        elif typ == pr.FPDF_PAGEOBJ_IMAGE:
-            images.append(1)
-        elif typ == pr.FPDF_PAGEOBJ_FORM:
-            pr.FPDFPageObj_GetMatrix(obj, m)
+            _obj_matrix(obj, out.matrix_at)
             mm = _mul((m.a, m.b, m.c, m.d, m.e, m.f), matrix) if matrix else (m.a, m.b, m.c, m.d, m.e, m.f)
-            k = pr.FPDFFormObj_CountObjects(obj)
-            _walk((pr.FPDFFormObj_GetObject(obj, i) for i in range(k)), mm, height, lines, rects, images)
+            for shape, pts in _path_shapes(obj, mm, out):
+                _classify(shape, pts, bool(stroke), height, lines, rects)
+        elif typ == pr.FPDF_PAGEOBJ_IMAGE:
+            images += 1
+        elif typ == pr.FPDF_PAGEOBJ_FORM:
+            _obj_matrix(obj, out.matrix_at)
+            mm = _mul((m.a, m.b, m.c, m.d, m.e, m.f), matrix) if matrix else (m.a, m.b, m.c, m.d, m.e, m.f)
+            images += _walk([_form_object(obj, i) for i in range(_form_count(obj))], mm, height, lines, rects, out)
+    return images
 
 
 def _graphics(page, height: float) -> tuple[list[Segment], int]:
-    raw = page.raw
-    k = pr.FPDFPage_CountObjects(raw)
+    raw = _addr(page.raw)
     lines: list = []
     rects: list = []
-    images: list = []
-    _walk((pr.FPDFPage_GetObject(raw, i) for i in range(k)), None, height, lines, rects, images)
-    return segments(lines, rects), len(images)
+    n_images = _walk([_get_object(raw, i) for i in range(_count_objects(raw))], None, height, lines, rects, _Out())
+    return segments(lines, rects), n_images
 
 
 # --- pages -----------------------------------------------------------------------------------
