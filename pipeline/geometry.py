@@ -205,15 +205,18 @@ def find_grids(segments: list[Segment], words: list[Word], page: int) -> tuple[l
             if 0 <= i < ncol and 0 <= j < nrow:
                 owner[j][i].rules.append((h.y0, h.x0, h.x1))
     outside: list[Word] = []
-    bounds = [(g.xs[0], g.xs[-1], g.ys[0], g.ys[-1], g) for g in grids]
+    bounds = [(g.xs[0], g.xs[-1], g.ys[0], g.ys[-1], g.xs, g.ys, g.owner) for g in grids]
     for w in words:
         cx, cy = (w.x0 + w.x1) / 2, (w.top + w.bottom) / 2
-        for left, right, top, bottom, g in bounds:
+        for left, right, top, bottom, xs, ys, owner in bounds:
             if left <= cx <= right and top <= cy <= bottom:
-                i = bisect_right(g.xs, cx) - 1
-                j = bisect_right(g.ys, cy) - 1
-                i, j = min(i, len(g.xs) - 2), min(j, len(g.ys) - 2)
-                g.owner[j][i].words.append(w)
+                i = bisect_right(xs, cx) - 1
+                j = bisect_right(ys, cy) - 1
+                if i > len(xs) - 2:  # on the right border
+                    i = len(xs) - 2
+                if j > len(ys) - 2:  # on the bottom border
+                    j = len(ys) - 2
+                owner[j][i].words.append(w)
                 break
         else:
             outside.append(w)
