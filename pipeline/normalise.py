@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
-from rapidfuzz.process import cdist
+from rapidfuzz.process import cdist, extractOne
 
 from pipeline.schema import INDICATOR_CATALOG, INDICATORS, POSITIONS
 
@@ -50,6 +50,10 @@ KINDS = ("indikator", "sasaran", "jabatan")
 AUTO_MERGE = 90.0
 REVIEW_MIN = 75.0
 OCR_REVIEW_BELOW = 0.80  # a scanned row whose least certain word is below this goes to review (tests/test_ocr.py)
+# An OCR cell whose match form is this close (fuzz.ratio) to a catalogue text, with no meaning
+# word or number changed, is snapped to it: one or two misread letters in an indicator-long text
+# score 95-99, in a short title 90-96 ("Pemerintahar" 96.0); see `snap`.
+SNAP_MIN = 90.0
 # A word pair counts as a typo when its optimal-string-alignment distance is at most 1 and both
 # words have at least TYPO_MIN_LEN letters: every typo in the seed and the labelled variants
 # ("Anggaram", "Penyelengaraan", "Survey/Survei", "Perijinan") is distance 1; real distinct words
@@ -589,6 +593,88 @@ def regulasi_of(formulasi: str | None) -> str | None:
     return None
 
 
+# --- catalogue snapping of OCR text -----------------------------------------------------------
+
+SNAPPED = {"indikator": "indikator", "sasaran": "sasaran", "penanggung_jawab": "jabatan"}  # column -> kind
+
+
+def snap(text: str, kind: str, catalogue: dict[str, str]) -> tuple[str, float] | None:
+    """(catalogue text, score) for an OCR-read `text` that is a misread of a catalogue entry
+    (`catalogue`: match form -> text as printed in a text-layer decree); None when it already
+    reads as an entry or is no entry's misread. Precision first, as for keys: the score must
+    reach SNAP_MIN and no meaning word or number may differ (beyond a one-letter typo); other
+    words may, as misreads mangle words ('silan' for 'usulan') that `decide` would call different."""
+    form = jabatan_form(text) if kind == "jabatan" else match_form(text)
+    if not form or form in catalogue or not catalogue:
+        return None
+    best = extractOne(form, list(catalogue), scorer=fuzz.ratio, score_cutoff=SNAP_MIN)
+    if best is None:
+        return None
+    cand, s, _ = best
+    only_a, only_b, _ = word_difference(form, cand)
+    if any(w in MEANING_WORDS or any(c.isdigit() for c in w) for w in only_a + only_b):
+        return None
+    return catalogue[cand], round(float(s), 1)
+
+
+def _catalogue(texts, kind: str, aliases: Aliases) -> dict[str, str]:
+    """Match form -> printed text of the known entries of a kind: what text-layer decrees of the
+    run print (the most printed spelling of a form), and the canonical texts a data officer
+    pinned in reference/aliases.csv (those win)."""
+    printed: dict[str, Counter] = defaultdict(Counter)
+    for t in texts:
+        if t:
+            printed[jabatan_form(t) if kind == "jabatan" else match_form(t)][t] += 1
+    out = {f: min(c, key=lambda t: (-c[t], t)) for f, c in printed.items()}
+    for t in sorted(set(aliases.pins.get(kind, {}).values())):
+        out[jabatan_form(t) if kind == "jabatan" else match_form(t)] = t
+    return out
+
+
+def snap_ocr(positions: pd.DataFrame, indicators: pd.DataFrame, aliases: Aliases) -> list[dict]:
+    """Snap the OCR rows' titles, sasaran, indicators and responsible entries to the catalogue of
+    the run's text-layer decrees, in place; the text as read goes to `jabatan_ocr` / `ocr_text`
+    and the score to `snap_score` (the row's lowest). Returns one review row per snapped cell."""
+    positions["jabatan_ocr"] = _object([None] * len(positions))
+    positions["snap_score"] = np.full(len(positions), np.nan)
+    indicators["ocr_text"] = _object({} for _ in range(len(indicators)))
+    indicators["snap_score"] = np.full(len(indicators), np.nan)
+    if "source_kind" not in positions.columns or "source_kind" not in indicators.columns:
+        return []
+    text_pos, text_ind = positions[positions.source_kind == "text"], indicators[indicators.source_kind == "text"]
+    jab_cat = _catalogue(text_pos.jabatan, "jabatan", aliases)
+    cats = {"indikator": _catalogue(text_ind.indikator, "indikator", aliases),
+            "sasaran": _catalogue(text_ind.sasaran, "sasaran", aliases),
+            "penanggung_jawab": _catalogue(text_ind.penanggung_jawab, "jabatan", aliases)}
+    review = []
+    for i in np.nonzero((positions.source_kind == "ocr").to_numpy())[0]:
+        r = positions.iloc[i]
+        hit = snap(r.jabatan, "jabatan", jab_cat)
+        if hit:
+            positions.at[i, "jabatan_ocr"], positions.at[i, "snap_score"] = r.jabatan, hit[1]
+            positions.at[i, "jabatan"] = hit[0]
+            review.append(dict(kind="snap", text_a=hit[0], text_b=r.jabatan, score=hit[1],
+                               reason="OCR text snapped to the catalogue: jabatan", decree_id=r.decree_id,
+                               page=_int(r.page_first), position_no=int(r.position_no), jabatan=hit[0]))
+    title = {(r.decree_id, r.position_no): r.jabatan for r in positions.itertuples()}
+    for i in np.nonzero((indicators.source_kind == "ocr").to_numpy())[0]:
+        r = indicators.iloc[i]
+        read, scores = {}, []
+        for col, kind in SNAPPED.items():
+            hit = snap(_str(r[col]) or "", kind, cats[col])
+            if hit:
+                read[col] = r[col]
+                scores.append(hit[1])
+                indicators.at[i, col] = hit[0]
+                review.append(dict(kind="snap", text_a=hit[0], text_b=r[col], score=hit[1],
+                                   reason=f"OCR text snapped to the catalogue: {col}", decree_id=r.decree_id,
+                                   page=_int(r.page), position_no=int(r.position_no),
+                                   jabatan=title.get((r.decree_id, r.position_no))))
+        if read:
+            indicators.at[i, "ocr_text"], indicators.at[i, "snap_score"] = read, min(scores)
+    return review
+
+
 # --- the stage ---------------------------------------------------------------------------------
 
 @dataclass
@@ -619,7 +705,8 @@ def _int(v) -> int | None:
 
 
 def normalise(tables: dict[str, pd.DataFrame], aliases: Aliases) -> Normalised:
-    """Add the contract-v2 columns and the indicator catalogue; collect review items and warnings."""
+    """Add the contract-v2 columns and the indicator catalogue, snap OCR text to the catalogue
+    (contract v4); collect review items and warnings."""
     decrees = tables["decrees"].copy()
     positions = tables["positions"].copy()
     indicators = tables["indicators"].copy()
@@ -631,10 +718,9 @@ def normalise(tables: dict[str, pd.DataFrame], aliases: Aliases) -> Normalised:
     indicators = indicators.sort_values(["decree_id", "position_no", "indicator_no"],
                                         kind="stable").reset_index(drop=True)
     warnings: list[str] = []
-    review_rows: list[dict] = []
-
     agency = {r.decree_id: _str(getattr(r, "agency", None)) for r in decrees.itertuples()}
     source = {r.decree_id: _str(getattr(r, "source_file", None)) for r in decrees.itertuples()}
+    review_rows = [{**row, "source_file": source.get(row["decree_id"])} for row in snap_ocr(positions, indicators, aliases)]
 
     vocabulary: Counter = Counter()
     for col in ("indikator", "sasaran", "formulasi", "sumber_data", "penanggung_jawab"):

@@ -20,6 +20,7 @@ import os
 import re
 import subprocess
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -632,40 +633,11 @@ def read_pdf(path: Path, max_pages: int = 0, pages: Iterable[int] | None = None)
         doc.close()
 
 
-# --- catalogue snapping ------------------------------------------------------------------------
+# --- speed ---------------------------------------------------------------------------------------
 
-def cell_confidence(words: Iterable[Word], boxes: Iterable[list[float]]) -> float | None:
-    """Lowest OCR confidence (0-1) of the words inside a cell's boxes ([page, x0, top, x1,
-    bottom] as in the parse stage's `cells`); `words` are (page, Word) pairs. None: no OCR word."""
-    confs = []
-    for page, w in words:
-        for b in boxes:
-            if b[0] == page and b[1] - 1 <= w.cx <= b[3] + 1 and b[2] - 1 <= w.cy <= b[4] + 1:
-                if isinstance(w, OcrWord) and w.conf >= 0:
-                    confs.append(w.conf)
-                break
-    return round(min(confs) / 100.0, 3) if confs else None
-
-
-def _norm(s: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"[^\w%/]+", " ", s.lower())).strip()
-
-
-SNAP_MIN = 90.0  # rapidfuzz ratio (0-100) of the normalised texts; see tests/test_ocr.py
-
-
-def snap(text: str, candidates: Iterable[str], min_score: float = SNAP_MIN) -> tuple[str, float]:
-    """(text to keep, score): the closest known text (an indicator, sasaran or position title of
-    the catalogue) when it matches `text` at least `min_score` after case, spacing and
-    punctuation are set aside; otherwise `text` itself with the best score seen. Keep the
-    original OCR text and the score alongside the snapped value."""
-    from rapidfuzz import fuzz, process
-    cands = list(dict.fromkeys(c for c in candidates if c))
-    if not text or not cands:
-        return text, 0.0
-    best = process.extractOne(_norm(text), [_norm(c) for c in cands], scorer=fuzz.ratio)
-    if best is None:
-        return text, 0.0
-    _, score, idx = best
-    score = round(float(score), 1)
-    return (cands[idx], score) if score >= min_score else (text, score)
+def timed_read(path: Path, pages: Iterable[int] | None = None) -> tuple[list[PageContent], float]:
+    """(pages read by OCR, wall seconds per page) of a scanned PDF: the figure `make bench` and
+    tests/test_ocr.py report (issue 8: under 10 s a page)."""
+    t0 = time.perf_counter()
+    out = list(read_pdf(Path(path), pages=pages))
+    return out, (time.perf_counter() - t0) / max(len(out), 1)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import pyarrow as pa
 
-CONTRACT_VERSION = "3"
+CONTRACT_VERSION = "4"
 
 STR = pa.string()
 I32 = pa.int32()
@@ -101,6 +101,13 @@ POSITIONS = Table(
         Column("position_key", STR, "kunci stabil jabatan (decree_id + jabatan_key + unit; + urutan bila berulang)",
                "stable id from decree_id + jabatan_key + unit (+ order among identical blocks)",
                "a1b2c3d4e5f60718", since="2"),
+        Column("jabatan_ocr", STR, "nama jabatan seperti terbaca OCR, bila diganti dengan entri katalog yang mirip "
+               "(jabatan lalu berisi entri itu); kosong bila tidak diganti",
+               "position title as OCR read it, where it was snapped to a close catalogue entry (jabatan then "
+               "holds that entry); null when not snapped", "SEKRETARlS", nullable=True, since="4"),
+        Column("snap_score", F64, "skor kemiripan (0-100) teks OCR dengan entri katalog pengganti; kosong bila tidak diganti",
+               "similarity (0-100) of the OCR text to the catalogue entry it was snapped to; null when not snapped",
+               "94.7", nullable=True, since="4"),
     ),
 )
 
@@ -144,6 +151,13 @@ INDICATORS = Table(
                nullable=True, since="2"),
         Column("regulasi", STR, "regulasi yang dirujuk formula", "regulation the formula cites",
                "Peraturan Menteri PANRB Nomor 88 Tahun 2021", nullable=True, since="2"),
+        Column("ocr_text", MAP_STR, "sel hasil OCR yang diganti dengan entri katalog yang mirip (indikator, sasaran, "
+               "penanggung_jawab): kolom -> teks seperti terbaca OCR; peta kosong bila tidak ada",
+               "OCR cells snapped to a close catalogue entry (indikator, sasaran, penanggung_jawab): column -> text "
+               "as OCR read it; an empty map when none", "{indikator: Persentase silan Musrenbang}", since="4"),
+        Column("snap_score", F64, "skor kemiripan (0-100) terendah sel yang diganti; kosong bila tidak ada",
+               "lowest similarity (0-100) of the row's snapped cells to their catalogue entries; null when none",
+               "96.3", nullable=True, since="4"),
     ),
 )
 

@@ -5,11 +5,11 @@ import pandas as pd
 
 from .schema import DECREES, INDICATORS, POSITIONS
 
-NORMALISED = "2"  # the columns contract v2 added are filled by the normalise stage, not here
+NORMALISED = ("2", "4")  # the columns contracts v2 and v4 added are filled by the normalise stage, not here
 
 
 def _as_read(table) -> list[str]:
-    return [c.name for c in table.columns if c.since != NORMALISED]
+    return [c.name for c in table.columns if c.since not in NORMALISED]
 
 
 def build_tables(records: list[dict]) -> dict[str, pd.DataFrame]:
