@@ -8,16 +8,18 @@ a blank character, at a gap of more than 1.5 pt, when x goes backwards or `top` 
 2 pt. Character boxes follow pdfminer's: x0 = origin, x1 = origin + advance, bottom = baseline +
 font descent, top = bottom - size (so bottom - top == size).
 
-Speed: per character there are exactly two C calls (its advance box and its text object), made
-through `map` with no Python frame per character; the text of the page comes in one
-FPDFText_GetText call, and everything else (grouping, line clustering, word breaks, word boxes) is
-numpy over the whole page or Python per text object / per word. Ruling lines come from path objects
-(segments and draw mode), classified as pdfminer classifies them (a single segment is a line, a
-closed axis-aligned four-sided path is a rectangle), then turned into Segments by reader.segments'
-rules."""
+Speed: ctypes' own cost per call is the bound, so per character there are at most three C calls
+(its text object; for real chars its origin; for non-blank ones its advance box), made through
+`map` with no Python frame per character and with ready pointer objects instead of argument
+conversion; the text of the page comes in one FPDFText_GetText call, and everything else
+(grouping, line clustering, word breaks, word boxes) is numpy over the whole page or Python per
+text object / per word. Ruling lines come from path objects (segments and draw mode), classified as
+pdfminer classifies them (a single segment is a line, a closed axis-aligned four-sided path is a
+rectangle), then turned into Segments by reader.segments' rules."""
 from __future__ import annotations
 
 import ctypes
+import threading
 from itertools import repeat
 from pathlib import Path
 from typing import Iterator
@@ -46,11 +48,18 @@ def _proto(fn, restype, *argtypes):
     return ctypes.CFUNCTYPE(restype, *argtypes)(_addr(fn))
 
 
+def _bare(fn, restype):
+    """The same C function with no argument types at all, for the per-character calls: given a
+    ready pointer object and a small int, ctypes passes them without converting (a third of the
+    cost of each call). Only pointers and ints below 2**31 may be passed."""
+    return ctypes.CFUNCTYPE(restype)(_addr(fn))
+
+
 _VP, _INT = ctypes.c_void_p, ctypes.c_int
-# text (the per-character ones return nothing: the index is always valid, and a result costs time)
-_loose_box = _proto(pr.FPDFText_GetLooseCharBox, None, _VP, _INT, _VP)
-_char_origin = _proto(pr.FPDFText_GetCharOrigin, None, _VP, _INT, _VP, _VP)
-_text_object = _proto(pr.FPDFText_GetTextObject, ctypes.c_size_t, _VP, _INT)
+# per character: (text page, index[, out pointers]); the index is always valid, so no result
+_loose_box = _bare(pr.FPDFText_GetLooseCharBox, None)
+_char_origin = _bare(pr.FPDFText_GetCharOrigin, None)
+_text_object = _bare(pr.FPDFText_GetTextObject, ctypes.c_size_t)
 _font_size = _proto(pr.FPDFText_GetFontSize, ctypes.c_double, _VP, _INT)
 _obj_font = _proto(pr.FPDFTextObj_GetFont, ctypes.c_size_t, _VP)
 _font_name = _proto(pr.FPDFFont_GetBaseFontName, ctypes.c_ulong, _VP, ctypes.c_char_p, ctypes.c_ulong)
@@ -103,8 +112,41 @@ class _Fonts:
         return n
 
 
+class _Scratch(threading.local):
+    """Output arrays for the per-character calls with a ctypes pointer object per slot, made once per
+    thread (a pointer object costs as much as a call) and grown with the largest page seen."""
+
+    size = 0
+
+    def reserve(self, n: int) -> "_Scratch":
+        if n > self.size:
+            size = max(n, 2 * self.size)
+            self.origin = np.empty((size, 2), dtype=np.float64)  # x, y of each char's origin (baseline)
+            self.boxes = np.empty((size, 4), dtype=np.float32)  # FS_RECTF: left, top, right, bottom
+            at, bt = self.origin.ctypes.data, self.boxes.ctypes.data
+            self.x_at = list(map(ctypes.c_void_p, range(at, at + 16 * size, 16)))
+            self.y_at = list(map(ctypes.c_void_p, range(at + 8, at + 16 * size, 16)))
+            self.box_at = list(map(ctypes.c_void_p, range(bt, bt + 16 * size, 16)))
+            self.size = size
+        return self
+
+
+_scratch = _Scratch()
+_WORD_SLOTS = [getattr(Word, f).__set__ for f in ("text", "x0", "x1", "top", "bottom", "size", "bold")]
+
+
+def _make_words(*columns: list) -> list[Word]:
+    """Words from columns of values, one slot at a time: the frozen dataclass's __init__ sets each
+    field through object.__setattr__, which costs more than reading the whole page."""
+    out = list(map(object.__new__, repeat(Word, len(columns[0]))))
+    for put, values in zip(_WORD_SLOTS, columns):
+        list(map(put, out, values))
+    return out
+
+
 def _words(textpage, height: float, fonts: _Fonts) -> list[Word]:
     tp = _addr(textpage)
+    tpv = ctypes.c_void_p(tp)
     n = pr.FPDFText_CountChars(textpage)
     if n <= 0:
         return []
@@ -114,26 +156,24 @@ def _words(textpage, height: float, fonts: _Fonts) -> list[Word]:
     if got - 1 != n or ((codes >= 0xD800) & (codes < 0xE000)).any():  # surrogates: one code per char
         codes = np.fromiter((pr.FPDFText_GetUnicode(textpage, i) for i in range(n)), np.uint32, n)
     codes[codes == 0xFFFE] = 0x2D  # PDFium marks a hyphen ending a line; pdfplumber keeps the "-"
-    objs = np.fromiter(map(_text_object, repeat(tp, n), range(n)), dtype=np.uint64, count=n)
+    objs = np.fromiter(map(_text_object, repeat(tpv, n), range(n)), dtype=np.uint64, count=n)
     real = np.flatnonzero(objs)  # generated spaces / line breaks have no text object: skipped
     m = len(real)
     if not m:
         return []
     codes, objs = codes[real], objs[real]
-    origin = np.empty((m, 2), dtype=np.float64)  # x, y of each char's origin (baseline)
-    at = origin.ctypes.data
-    list(map(_char_origin, repeat(tp, m), real.tolist(), range(at, at + 16 * m, 16), range(at + 8, at + 16 * m, 16)))
+    out = _scratch.reserve(m)
+    list(map(_char_origin, repeat(tpv, m), real.tolist(), out.x_at[:m], out.y_at[:m]))
+    origin = out.origin[:m]
     x0 = origin[:, 0]
     # x1 only matters for non-blank chars: the advance box when the font states ascent/descent,
     # else PDFium's glyph box
     blank = _BLANK[np.minimum(codes, 0x3001)]
     solid = np.flatnonzero(~blank)
     k = len(solid)
-    boxes = np.empty((k, 4), dtype=np.float32)  # FS_RECTF: left, top, right, bottom
-    at = boxes.ctypes.data
-    list(map(_loose_box, repeat(tp, k), real[solid].tolist(), range(at, at + 16 * k, 16)))
+    list(map(_loose_box, repeat(tpv, k), real[solid].tolist(), out.box_at[:k]))
     x1 = x0.copy()
-    x1[solid] = np.maximum(boxes[:, 2].astype(np.float64), x0[solid])
+    x1[solid] = np.maximum(out.boxes[:k, 2].astype(np.float64), x0[solid])
     # pdfminer: bottom = baseline + descent * size, top = bottom - size. LibreOffice (and most
     # producers' subset fonts) state Descent 0 in the font descriptor, which pdfminer takes as is;
     # PDFium has no call for the descriptor's value, so the baseline is the bottom.
@@ -187,9 +227,9 @@ def _words(textpage, height: float, fonts: _Fonts) -> list[Word]:
     texts = [text[a:b] for a, b in zip(bounds, bounds[1:])]
     if not text.isascii():  # ligatures are not ASCII
         texts = [t.translate(LIGATURES) for t in texts]
-    return list(map(Word, texts, np.minimum.reduceat(x0, ws).tolist(), np.maximum.reduceat(x1, ws).tolist(),
-                    np.minimum.reduceat(top, ws).tolist(), np.maximum.reduceat(top + size, ws).tolist(),
-                    size[ws].tolist(), bold[ws].tolist()))
+    return _make_words(texts, np.minimum.reduceat(x0, ws).tolist(), np.maximum.reduceat(x1, ws).tolist(),
+                       np.minimum.reduceat(top, ws).tolist(), np.maximum.reduceat(top + size, ws).tolist(),
+                       size[ws].tolist(), bold[ws].tolist())
 
 
 # --- ruling lines ----------------------------------------------------------------------------
