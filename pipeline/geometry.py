@@ -30,14 +30,21 @@ class Line:
 
     def __post_init__(self) -> None:
         ws = self.words
-        if len(ws) == 1:
-            w = ws[0]
-            self.x0, self.x1, self.top, self.bottom, self.size, self.text = w.x0, w.x1, w.top, w.bottom, w.size, w.text
-            return
-        self.x0, self.x1 = min([w.x0 for w in ws]), max([w.x1 for w in ws])
-        self.top, self.bottom = min([w.top for w in ws]), max([w.bottom for w in ws])
-        self.size = max([w.size for w in ws])
-        self.text = " ".join([w.text for w in ws])
+        w = ws[0]
+        x0, x1, top, bottom, size = w.x0, w.x1, w.top, w.bottom, w.size
+        for w in ws[1:]:  # min/max as a loop: lines are short, this is the parser's hottest spot
+            if w.x0 < x0:
+                x0 = w.x0
+            if w.x1 > x1:
+                x1 = w.x1
+            if w.top < top:
+                top = w.top
+            if w.bottom > bottom:
+                bottom = w.bottom
+            if w.size > size:
+                size = w.size
+        self.x0, self.x1, self.top, self.bottom, self.size = x0, x1, top, bottom, size
+        self.text = " ".join([w.text for w in ws]) if len(ws) > 1 else ws[0].text
 
     @property
     def cy(self) -> float:
@@ -70,19 +77,20 @@ def group_lines(words: list[Word], page: int) -> list[Line]:
     the last three lines, with their running top, bottom and size)."""
     open_: list[list] = []  # [words, top, bottom, size]
     for w in sorted(words, key=_reading_order):
-        cy, size = (w.top + w.bottom) / 2, w.size
+        top, bottom, size = w.top, w.bottom, w.size
+        cy = (top + bottom) / 2
         for ln in reversed(open_[-3:]):
-            if abs(cy - (ln[1] + ln[2]) / 2) <= 0.45 * max(size, ln[3]):
+            if abs(cy - (ln[1] + ln[2]) / 2) <= 0.45 * (ln[3] if ln[3] > size else size):
                 ln[0].append(w)
-                if w.top < ln[1]:
-                    ln[1] = w.top
-                if w.bottom > ln[2]:
-                    ln[2] = w.bottom
+                if top < ln[1]:
+                    ln[1] = top
+                if bottom > ln[2]:
+                    ln[2] = bottom
                 if size > ln[3]:
                     ln[3] = size
                 break
         else:
-            open_.append([[w], w.top, w.bottom, size])
+            open_.append([[w], top, bottom, size])
     lines = [Line(sorted(ln[0], key=_x0), page) for ln in open_]
     lines.sort(key=_top)
     return lines
