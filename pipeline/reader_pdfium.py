@@ -56,11 +56,12 @@ def _bare(fn, restype):
 
 
 _VP, _INT = ctypes.c_void_p, ctypes.c_int
-# per character: (text page, index[, out pointers]); the index is always valid, so no result
+# per character (font size: per run): (text page, index[, out pointers]); the box and origin calls
+# cannot fail on a valid index, so their result is not read
 _loose_box = _bare(pr.FPDFText_GetLooseCharBox, None)
 _char_origin = _bare(pr.FPDFText_GetCharOrigin, None)
 _text_object = _bare(pr.FPDFText_GetTextObject, ctypes.c_size_t)
-_font_size = _proto(pr.FPDFText_GetFontSize, ctypes.c_double, _VP, _INT)
+_font_size = _bare(pr.FPDFText_GetFontSize, ctypes.c_double)
 _obj_font = _proto(pr.FPDFTextObj_GetFont, ctypes.c_size_t, _VP)
 _font_name = _proto(pr.FPDFFont_GetBaseFontName, ctypes.c_ulong, _VP, ctypes.c_char_p, ctypes.c_ulong)
 # page objects and paths
@@ -144,9 +145,16 @@ def _make_words(*columns: list) -> list[Word]:
     return out
 
 
+def _changes(a: np.ndarray) -> np.ndarray:
+    """True where a value differs from the one before it, and at the first."""
+    out = np.empty(len(a), dtype=bool)
+    out[0] = True
+    np.not_equal(a[1:], a[:-1], out=out[1:])
+    return out
+
+
 def _words(textpage, height: float, fonts: _Fonts) -> list[Word]:
-    tp = _addr(textpage)
-    tpv = ctypes.c_void_p(tp)
+    tpv = ctypes.c_void_p(_addr(textpage))
     n = pr.FPDFText_CountChars(textpage)
     if n <= 0:
         return []
@@ -180,12 +188,12 @@ def _words(textpage, height: float, fonts: _Fonts) -> list[Word]:
     bottom_c = height - origin[:, 1]
 
     # per text object (runs of one object): size, font; all its chars share them
-    starts = np.flatnonzero(np.r_[True, objs[1:] != objs[:-1]])
-    size_o = list(map(_font_size, repeat(tp, len(starts)), real[starts].tolist()))
+    starts = np.flatnonzero(_changes(objs))
+    size_o = list(map(_font_size, repeat(tpv, len(starts)), real[starts].tolist()))
     names = list(map(fonts.name, map(_obj_font, objs[starts].tolist())))
     keys: dict[tuple[float, str], int] = {}
     key_o = [keys.setdefault(k, len(keys)) for k in zip(size_o, names)]
-    run_len = np.diff(np.r_[starts, len(objs)])
+    run_len = np.diff(starts, append=m)
     size = np.repeat(np.array(size_o), run_len)
     top = bottom_c - size
     key = np.repeat(np.array(key_o), run_len)
@@ -194,12 +202,12 @@ def _words(textpage, height: float, fonts: _Fonts) -> list[Word]:
     # pdfplumber: itertools.groupby over (size, fontname) in stream order; in each group, lines
     # are chained clusters of the distinct `top` values (tolerance 2): sorted by (group, top), a
     # line starts with its group or after a step of more than 2 (ids rise with top in a group)
-    gstart = np.r_[True, key[1:] != key[:-1]]
-    group = np.cumsum(gstart) - 1
+    group = np.cumsum(_changes(key)) - 1
     by_top = np.lexsort((top, group))
-    g, t = group[by_top], top[by_top]
-    line = np.empty(len(top), dtype=np.int64)
-    line[by_top] = np.cumsum(np.r_[True, (g[1:] != g[:-1]) | (np.diff(t) > Y_TOL)])
+    step = _changes(group[by_top])
+    step[1:] |= np.diff(top[by_top]) > Y_TOL
+    line = np.empty(m, dtype=np.int64)
+    line[by_top] = np.cumsum(step)
     # order: group, line, x0 (stable: stream order breaks ties, as Python's sorted does)
     order = np.lexsort((x0, line, group))
     codes, x0, x1, top, size, bold = codes[order], x0[order], x1[order], top[order], size[order], bold[order]
