@@ -8,8 +8,12 @@ under .cache/bench/) over a few layout variants, plus the sample decree in raw/.
 reads the same pages in this one run. Whole-pipeline runs and the per-worker memory probe run in a
 fresh interpreter each, like `iki all`, so nothing measured earlier here (caches, heap) leaks in.
 
+Each page reader (pdfplumber, PDFium) gets its pages/s, its speed against the floor, its time
+against bare PDFium text extraction, and the peak RSS of a fresh worker parsing the largest decree.
+
 Targets (reported, never asserted): parse within 1.5x the floor; parse faster than extract_tables;
-2 workers >= 1.7x one worker; peak RSS per worker < 400 MB."""
+2 workers >= 1.7x one worker; peak RSS per worker < 400 MB; the PDFium reader's parse stage 10x the
+floor or faster and within 5x of bare PDFium text extraction, its peak RSS no higher than pdfplumber's."""
 from __future__ import annotations
 
 import argparse
@@ -34,6 +38,7 @@ DEFAULT_N = 12
 BENCH_VARIANTS = ("reference", "a4p_serif_split", "dejavu_flow", "small_serif_flow", "large_type",
                   "a4l_empty_text")
 SEED0 = 7000
+READERS = ("pdfplumber", "pdfium")
 
 TARGETS = {"parse_vs_floor": 1.5, "speedup_2_vs_1": 1.7, "worker_peak_mb": 400.0}
 
@@ -68,14 +73,16 @@ def _page_count(pdfs: list[Path]) -> dict[Path, int]:
 
 
 def warm_up(pdfs: list[Path]) -> None:
-    """Imports, font metrics and CMaps loaded once, so the first measurement does not pay for them."""
+    """Imports, font metrics and CMaps loaded once (for both readers), so the first measurement
+    does not pay for them."""
     import pdfplumber  # noqa: PLC0415
 
-    from . import parse  # noqa: F401, PLC0415
+    from .reader import open_pages  # noqa: PLC0415
 
     for p in pdfs[:1] + pdfs[-1:]:
         with pdfplumber.open(p) as pdf:
             pdf.pages[0].extract_words()
+        next(iter(open_pages(p, reader="pdfium")))
 
 
 def measure_floor(pdfs: list[Path]) -> tuple[float, int]:
@@ -181,7 +188,7 @@ else:
     from pipeline.parse import parse_pdf
     base = hwm_kb()
     t = time.perf_counter()
-    n = parse_pdf(Path(args["pdf"]))["n_pages"]
+    n = parse_pdf(Path(args["pdf"]), reader=args["reader"])["n_pages"]
     out = {{"seconds": time.perf_counter() - t, "pages": n, "baseline_kb": base}}
 out["self_hwm_kb"] = hwm_kb()
 out["self_maxrss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -217,11 +224,12 @@ def measure_pipeline(raw: Path, workers: int, reader: str = "pdfium", noop: bool
     return out
 
 
-def measure_worker_memory(pdf: Path) -> dict:
-    """(f) Peak RSS of one worker parsing `pdf`: a fresh interpreter that imports the parse stage
-    (the baseline every forked worker inherits) and parses the file."""
+def measure_worker_memory(pdf: Path, reader: str) -> dict:
+    """(f) Peak RSS of one worker parsing `pdf` through `reader`: a fresh interpreter that imports
+    the parse stage (the baseline every forked worker inherits) and parses the file. The same
+    probe for every reader, so their peaks compare."""
     with tempfile.TemporaryDirectory(prefix="iki-bench-mem-") as work:
-        return _fresh_python({"mode": "worker", "pdf": str(pdf)}, Path(work))
+        return _fresh_python({"mode": "worker", "pdf": str(pdf), "reader": reader}, Path(work))
 
 
 # --- machine ---------------------------------------------------------------------------------
@@ -323,8 +331,11 @@ def bench(n: int = DEFAULT_N, repeat: int = 1, cache: Path = CACHE, log=print) -
         log("measuring (g) no-op pipeline run ...")
         noop = _best(measure_pipeline, repeat, raw, 2, "pdfium", True)
         largest = max(pdfs, key=lambda p: (counts[p], p.stat().st_size))
-        log(f"measuring (f) worker memory on {largest.name} ...")
-        mem = measure_worker_memory(largest)
+        mems = {}
+        for reader in READERS:
+            log(f"measuring (f) worker memory on {largest.name}, {reader} reader ...")
+            mems[reader] = measure_worker_memory(largest, reader)
+        mem = mems["pdfium"]  # the default reader, as in the pipeline runs
         self_maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         assert pages == tables_pages == parse_pages == w1["pages"] == w2["pages"] == sum(counts.values()), \
             (pages, tables_pages, parse_pages, w1["pages"], w2["pages"])
@@ -351,8 +362,8 @@ def bench(n: int = DEFAULT_N, repeat: int = 1, cache: Path = CACHE, log=print) -
                       pages, floor_s),
                  _row("pipeline_parse_w2", "    its guarded parse phase, workers=2", w2["phases"]["parse_all"],
                       pages, floor_s)]
-    rows.append(_row("worker_largest", f"(f) one worker, largest decree ({mem['pages']} p.)", mem["seconds"],
-                     mem["pages"], floor_s * mem["pages"] / pages))
+    rows.append(_row("worker_largest", f"(f) one worker, largest decree ({mem['pages']} p., pdfium)",
+                     mem["seconds"], mem["pages"], floor_s * mem["pages"] / pages))
     mb = 1024.0  # kB -> MB
     memory = {
         "largest_decree": largest.name,
@@ -369,6 +380,12 @@ def bench(n: int = DEFAULT_N, repeat: int = 1, cache: Path = CACHE, log=print) -
         "pipeline_w1_parent_peak_mb": round(w1["self_hwm_kb"] / mb, 1),
         "bench_process_peak_mb": round(self_maxrss / mb, 1),
     }
+    readers = [{"reader": r, "pages_per_s": round(pages / s, 2), "speedup_vs_floor": round(floor_s / s, 2),
+                "ratio_to_bare_pdfium": round(s / bare_s, 2),
+                "worker_peak_mb": round(mems[r]["self_hwm_kb"] / mb, 1),
+                "worker_baseline_mb": round(mems[r]["baseline_kb"] / mb, 1)}
+               for r, s in (("pdfplumber", parse_s), ("pdfium", pdfium_s))]
+    plumber_mb, pdfium_mb = readers[0]["worker_peak_mb"], readers[1]["worker_peak_mb"]
     speedup = w1["seconds"] / w2["seconds"] if w2["seconds"] > 0 else 0.0
     p1, p2 = w1["phases"].get("parse_all"), w2["phases"].get("parse_all")
     parse_speedup = p1 / p2 if p1 and p2 else None
@@ -389,6 +406,8 @@ def bench(n: int = DEFAULT_N, repeat: int = 1, cache: Path = CACHE, log=print) -
          "met": floor_s / pdfium_s >= 10},
         {"target": "pdfium parse stage within 5x of bare PDFium text extraction",
          "value": round(pdfium_s / bare_s, 2), "met": pdfium_s / bare_s <= 5},
+        {"target": "pdfium worker peak RSS no higher than pdfplumber's (largest decree, MB)",
+         "value": f"{pdfium_mb} vs {plumber_mb}", "met": pdfium_mb <= plumber_mb},
         {"target": f"no-op rerun over {len(counts)} decrees < 2 s", "value": round(noop["seconds"], 2),
          "met": noop["seconds"] < 2},
     ]
@@ -401,7 +420,7 @@ def bench(n: int = DEFAULT_N, repeat: int = 1, cache: Path = CACHE, log=print) -
             "noop_rerun_s": round(noop["seconds"], 3),
             "speedup_2_vs_1": round(speedup, 2),
             "parse_phase_speedup_2_vs_1": round(parse_speedup, 2) if parse_speedup else None,
-            "pipeline_phases_s": phases, "memory": memory, "targets": targets}
+            "pipeline_phases_s": phases, "memory": memory, "readers": readers, "targets": targets}
 
 
 def render_report(report: dict) -> str:
@@ -422,6 +441,12 @@ def render_report(report: dict) -> str:
         out.append(f"{r['label']:<48} {r['pages']:>6} {r['seconds']:>9.2f} {r['pages_per_s']:>9.1f} "
                    f"{r['ratio_to_floor']:>8.2f}")
     mem = report["memory"]
+    head = (f"{'page reader (parse stage, serial)':<36} {'pages/s':>9} {'x floor speed':>14} {'x bare PDFium time':>19} "
+            f"{'peak MB':>8}")
+    out += ["", head, "-" * len(head)]
+    for r in report["readers"]:
+        out.append(f"{r['reader']:<36} {r['pages_per_s']:>9.1f} {r['speedup_vs_floor']:>14.2f} "
+                   f"{r['ratio_to_bare_pdfium']:>19.2f} {r['worker_peak_mb']:>8.0f}")
     out += ["",
             f"speedup, 2 workers vs 1: {report['speedup_2_vs_1']:.2f}x whole pipeline"
             + (f", {report['parse_phase_speedup_2_vs_1']:.2f}x its parse phase"
@@ -431,8 +456,10 @@ def render_report(report: dict) -> str:
             "pipeline phases, s (workers=1 / workers=2): " + ", ".join(
                 f"{k} {v:.2f}/{report['pipeline_phases_s']['workers_2'].get(k, 0):.2f}"
                 for k, v in report["pipeline_phases_s"]["workers_1"].items()),
-            f"peak RSS, one worker parsing {mem['largest_decree']} ({mem['largest_pages']} pages): "
-            f"{mem['worker_peak_mb']:.0f} MB VmHWM (interpreter + imports: {mem['worker_baseline_mb']:.0f} MB)",
+            f"peak RSS, one worker parsing {mem['largest_decree']} ({mem['largest_pages']} pages): " + ", ".join(
+                f"{r['reader']} {r['worker_peak_mb']:.0f} MB" for r in report["readers"])
+            + " VmHWM (interpreter + imports: " + " / ".join(
+                f"{r['worker_baseline_mb']:.0f}" for r in report["readers"]) + " MB)",
             f"peak RSS of pipeline workers (RUSAGE_CHILDREN): workers=1 {mem['pipeline_w1_children_peak_mb']:.0f} MB, "
             f"workers=2 {mem['pipeline_w2_children_peak_mb']:.0f} MB; pipeline parent "
             f"{mem['pipeline_w1_parent_peak_mb']:.0f} MB",
