@@ -200,7 +200,9 @@ class Decision:
 
 
 def _is_typo(a: str, b: str) -> bool:
-    return (min(len(a), len(b)) >= TYPO_MIN_LEN and frozenset((a, b)) not in CONFUSABLE
+    # the length gap is a lower bound of the distance: most pairs end there, before the distance
+    return (abs(len(a) - len(b)) <= TYPO_MAX_DIST and min(len(a), len(b)) >= TYPO_MIN_LEN
+            and frozenset((a, b)) not in CONFUSABLE
             and not (a.isdigit() or b.isdigit()) and OSA.distance(a, b) <= TYPO_MAX_DIST)
 
 
