@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass, field
+from operator import attrgetter
 
 from .reader import Segment, Word
 
@@ -60,23 +61,14 @@ class Line:
         return (self.page, self.top)
 
 
-def _reading_order(w: Word) -> tuple[float, float]:
-    return (w.top, w.x0)
-
-
-def _x0(w: Word) -> float:
-    return w.x0
-
-
-def _top(ln: Line) -> float:
-    return ln.top
+_BY_TOP_X0, _BY_X0, _BY_TOP = attrgetter("top", "x0"), attrgetter("x0"), attrgetter("top")
 
 
 def group_lines(words: list[Word], page: int) -> list[Line]:
     """Words to lines: a word joins a line when its middle lies within the line's height (one of
     the last three lines, with their running top, bottom and size)."""
     open_: list[list] = []  # [words, top, bottom, size]
-    for w in sorted(words, key=_reading_order):
+    for w in sorted(words, key=_BY_TOP_X0):
         top, bottom, size = w.top, w.bottom, w.size
         cy = (top + bottom) / 2
         for ln in reversed(open_[-3:]):
@@ -91,8 +83,8 @@ def group_lines(words: list[Word], page: int) -> list[Line]:
                 break
         else:
             open_.append([[w], top, bottom, size])
-    lines = [Line(sorted(ln[0], key=_x0), page) for ln in open_]
-    lines.sort(key=_top)
+    lines = [Line(sorted(ln[0], key=_BY_X0), page) for ln in open_]
+    lines.sort(key=_BY_TOP)
     return lines
 
 

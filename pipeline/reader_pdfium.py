@@ -307,12 +307,14 @@ def _classify(shape: str, pts: list, stroke: bool, height: float, lines: list, r
             rects.append((min(x0, x2), max(x0, x2), height - max(y0, y2), height - min(y0, y2), stroke))
 
 
-def _walk(objs, matrix, height: float, lines: list, rects: list, out: _Out) -> int:
-    """Classify the painted paths among `objs` (recursing into forms); the number of images."""
+def _walk(objs: list, matrix, height: float, lines: list, rects: list, out: _Out) -> int:
+    """Classify the painted paths among `objs` (recursing into forms); the number of images. Text
+    objects (most of a page) are skipped by one pass over all types."""
     m = out.matrix
+    types = np.fromiter(map(_obj_type, objs), dtype=np.int32, count=len(objs))
     images = 0
-    for obj in objs:
-        typ = _obj_type(obj)
+    for i in np.flatnonzero(types != pr.FPDF_PAGEOBJ_TEXT).tolist():
+        obj, typ = objs[i], int(types[i])
         if typ == pr.FPDF_PAGEOBJ_PATH:
             _draw_mode(obj, out.mode_at, out.stroke_at)
             stroke = out.stroke.value
@@ -327,7 +329,8 @@ def _walk(objs, matrix, height: float, lines: list, rects: list, out: _Out) -> i
         elif typ == pr.FPDF_PAGEOBJ_FORM:
             _obj_matrix(obj, out.matrix_at)
             mm = _mul((m.a, m.b, m.c, m.d, m.e, m.f), matrix) if matrix else (m.a, m.b, m.c, m.d, m.e, m.f)
-            images += _walk([_form_object(obj, i) for i in range(_form_count(obj))], mm, height, lines, rects, out)
+            k = _form_count(obj)
+            images += _walk(list(map(_form_object, repeat(obj, k), range(k))), mm, height, lines, rects, out)
     return images
 
 
@@ -335,7 +338,8 @@ def _graphics(page, height: float) -> tuple[list[Segment], int]:
     raw = _addr(page.raw)
     lines: list = []
     rects: list = []
-    n_images = _walk([_get_object(raw, i) for i in range(_count_objects(raw))], None, height, lines, rects, _Out())
+    k = _count_objects(raw)
+    n_images = _walk(list(map(_get_object, repeat(raw, k), range(k))), None, height, lines, rects, _Out())
     return segments(lines, rects), n_images
 
 
