@@ -192,7 +192,7 @@ def _words(textpage, height: float, fonts: _Fonts) -> list[Word]:
     size_o = list(map(_font_size, repeat(tpv, len(starts)), real[starts].tolist()))
     names = list(map(fonts.name, map(_obj_font, objs[starts].tolist())))
     keys: dict[tuple[float, str], int] = {}
-    key_o = [keys.setdefault(k, len(keys)) for k in zip(size_o, names)]
+    key_o = [keys.setdefault(sn, len(keys)) for sn in zip(size_o, names)]
     run_len = np.diff(starts, append=m)
     size = np.repeat(np.array(size_o), run_len)
     top = bottom_c - size
