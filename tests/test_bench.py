@@ -7,7 +7,8 @@ import pytest
 
 from pipeline import bench
 
-EXPECTED_ROWS = {"floor", "extract_tables", "parse", "pipeline_w1", "pipeline_w2", "worker_largest"}
+EXPECTED_ROWS = {"floor", "extract_tables", "parse", "parse_pdfium", "pdfium_text", "pipeline_w1", "pipeline_w2",
+                 "pipeline_plumber_w1", "pipeline_plumber_w2", "worker_largest"}
 
 
 @pytest.mark.skipif(shutil.which("soffice") is None and not Path("/usr/bin/soffice").exists(),
@@ -27,7 +28,11 @@ def test_bench_reports_every_row(tmp_path, capsys):
         if name != "worker_largest":
             assert r["pages"] == corpus_pages, r
     assert rows["floor"]["ratio_to_floor"] == 1.0
-    assert report["speedup_2_vs_1"] > 0
+    assert report["speedup_2_vs_1"] > 0 and report["speedup_2_vs_1_pdfplumber"] > 0
+    assert {r["reader"] for r in report["readers"]} == {"pdfplumber", "pdfium"}
+    assert all(r["pages_per_s"] > 0 and r["worker_peak_mb"] > 0 for r in report["readers"])
+    if report["ocr"] is not None:  # tesseract-ocr-ind installed
+        assert report["ocr"]["pages"] == bench.OCR_PAGES and report["ocr"]["s_per_page"] > 0
     assert report["memory"]["worker_peak_mb"] > 0
     assert report["memory"]["pipeline_w1_children_peak_mb"] > 0
     assert {"cpu", "cores", "python"} <= set(report["machine"])
