@@ -15,6 +15,7 @@ import signal
 import struct
 import time
 import traceback
+from collections import deque
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -97,13 +98,6 @@ def _data_in_use() -> int:
     return 0
 
 
-def _child(path: Path, out: Path, settings: Settings, on_page) -> None:
-    faulthandler.disable()  # a native crash here is the parent's to report, in plain words
-    limit = _data_in_use() + settings.memory_limit_mb * 1024 * 1024  # on top of what the fork inherited
-    resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))  # heap, not shared library code
-    write_payload(out, parse_payload(path, settings, on_page))
-
-
 def write_payload(out: Path, payload: dict) -> None:
     """The cache file, whole or not at all (a killed writer leaves only a .tmp)."""
     tmp = out.with_suffix(".tmp")
@@ -122,62 +116,136 @@ def _warm_up(reader: str) -> None:
         parse_pdf(WARM_UP, reader=reader)
 
 
+MB = 1024 * 1024
+
+
+@dataclass
+class _Worker:
+    pid: int
+    pidfd: int
+    inbox: int  # the parent writes a job's index here; closing it tells the worker to finish
+    outbox: int  # the worker answers b"D" (done, next please) or b"R" (done, retiring)
+    job: int | None = None
+    pages_done: int = 0
+    moved: float = 0.0  # when the current job last read a page
+    retiring: bool = False
+
+
+def _work(jobs: list[tuple[Path, Path]], settings: Settings, counters: mmap.mmap, inbox: int, outbox: int) -> None:
+    """A forked parse worker: parses the jobs the parent sends, one at a time, each under the heap
+    limit set on top of what the fork inherited. It retires once its heap has grown by a quarter
+    of the limit, so what one file leaves behind cannot eat into the next ones' limit."""
+    faulthandler.disable()  # a native crash here is the parent's to report, in plain words
+    start = _data_in_use()
+    limit = start + settings.memory_limit_mb * MB
+    resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))  # heap, not shared library code
+    while msg := os.read(inbox, 32):
+        k = int(msg)
+        pdf, out = jobs[k]
+        write_payload(out, parse_payload(pdf, settings, partial(_count_page, counters, 16 * k)))
+        retire = _data_in_use() - start > settings.memory_limit_mb * MB // 4
+        os.write(outbox, b"R" if retire else b"D")
+        if retire:
+            return
+
+
 def parse_guarded(jobs: list[tuple[Path, Path]], settings: Settings, tracker: Tracker | None = None) -> None:
-    """Parse each (pdf, payload path) in a forked child, `settings.n_workers` at a time, each under
-    the memory limit and killed when it reads no page for `settings.time_limit` seconds (a limit on
-    the whole file would fail long scanned decrees); every payload path is written, with the result
-    or the failure. The parent sleeps on the children's pidfds, so a finished child is replaced at
-    once; children count their pages in shared memory, for the progress bar and the time limit."""
+    """Parse each (pdf, payload path) in `settings.n_workers` forked worker processes, biggest
+    first as given; every payload path is written, with the result or the failure. A worker that
+    reads no page for `settings.time_limit` seconds is killed (a limit per page, not per file,
+    which would fail long scanned decrees), as is its file only; one that crashes or aborts at
+    the memory limit costs its file only; both are replaced. Workers live for many files, so
+    forking and warming up are paid once per worker; they count pages in shared memory, for the
+    progress bar and the time limit, and the parent sleeps on their pipes and pidfds."""
+    if not jobs:
+        return
     tracker = tracker or Tracker()
-    _warm_up(settings.reader)
-    counters = mmap.mmap(-1, 16 * max(1, len(jobs)))  # per job: highest page read, pages done (any pass)
-    slot = {pdf: k for k, (pdf, _) in enumerate(jobs)}
+    _warm_up(settings.reader)  # before forking: every worker starts warm
+    counters = mmap.mmap(-1, 16 * len(jobs))  # per job: highest page read, pages done (any pass)
+    pending = deque(range(len(jobs)))
+    workers: list[_Worker] = []
     seen = 0
-    pending = list(jobs)
-    running: dict[int, list] = {}  # pid -> [pdf, out, pidfd, pages done, when that count last moved]
-    while pending or running:
-        while pending and len(running) < settings.n_workers:
-            pdf, out = pending.pop(0)
-            pid = os.fork()
-            if pid == 0:  # child
-                code = 0
-                try:
-                    _child(pdf, out, settings, partial(_count_page, counters, 16 * slot[pdf]))
-                except BaseException:  # noqa: BLE001
-                    code = 1
-                os._exit(code)
-            running[pid] = [pdf, out, os.pidfd_open(pid), 0, time.monotonic()]
-        select.select([r[2] for r in running.values()], [], [], 0.1)
+
+    def start() -> _Worker:
+        to_r, to_w = os.pipe()
+        from_r, from_w = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the worker
+            code = 0
+            try:
+                for fd in (to_w, from_r, *(f for w in workers for f in (w.inbox, w.outbox, w.pidfd))):
+                    os.close(fd)  # others' pipe ends held here would keep them from seeing the end
+                _work(jobs, settings, counters, to_r, from_w)
+            except BaseException:  # noqa: BLE001
+                code = 1
+            os._exit(code)
+        os.close(to_r)
+        os.close(from_w)
+        worker = _Worker(pid, os.pidfd_open(pid), to_w, from_r)
+        workers.append(worker)
+        return worker
+
+    def give(worker: _Worker) -> None:
+        worker.job, worker.pages_done, worker.moved = pending.popleft(), 0, time.monotonic()
+        os.write(worker.inbox, b"%d" % worker.job)
+
+    def retire(worker: _Worker) -> None:
+        if not worker.retiring:
+            worker.retiring = True
+            os.close(worker.inbox)
+
+    def finish(worker: _Worker, failure: dict | None = None) -> None:
+        """The worker's current file is over: done, or failed with `failure` if it wrote nothing."""
+        pdf, out = jobs[worker.job]
+        if failure and not out.exists():
+            write_payload(out, failure)
+        worker.job = None
+        tracker.file_done(pdf)
+
+    while pending or workers:
+        while pending and sum(not w.retiring for w in workers) < settings.n_workers:
+            give(start())
+        ready = set(select.select([f for w in workers for f in (w.outbox, w.pidfd)], [], [], 0.1)[0])
         read = sum(struct.unpack_from("q", counters, 16 * k)[0] for k in range(len(jobs)))
         if read != seen:
             seen = read
             tracker.pages_read(read)
         now = time.monotonic()
-        for pid, job in list(running.items()):
-            pdf, out, fd, done_before, moved = job
-            highest, done_pages = struct.unpack_from("qq", counters, 16 * slot[pdf])
-            if done_pages != done_before:
-                job[3:] = [done_pages, now]
-            finished, status = os.waitpid(pid, os.WNOHANG)
-            if finished == 0 and now - job[4] > settings.time_limit:
-                os.kill(pid, signal.SIGKILL)
-                os.waitpid(pid, 0)
-                write_payload(out, {"ok": False, "page": None, "detail": "killed",
+        for worker in list(workers):
+            if worker.outbox in ready:
+                answer = os.read(worker.outbox, 1)
+                if answer:
+                    finish(worker)
+                    if answer == b"D" and pending:
+                        give(worker)
+                    else:
+                        retire(worker)
+                    continue
+            exited, status = os.waitpid(worker.pid, os.WNOHANG)
+            if not exited and worker.job is not None:
+                highest, done = struct.unpack_from("qq", counters, 16 * worker.job)
+                if done != worker.pages_done:
+                    worker.pages_done, worker.moved = done, now
+                elif now - worker.moved > settings.time_limit:
+                    os.kill(worker.pid, signal.SIGKILL)
+                    os.waitpid(worker.pid, 0)
+                    exited = worker.pid
+                    finish(worker, {"ok": False, "page": None, "detail": "killed",
                                     "reason": f"took longer than the time limit: no page read for "
                                               f"{settings.time_limit:.0f} s (after page {highest})"})
-            elif finished == 0:
+            if not exited:
                 continue
-            elif not out.exists():
+            if worker.job is not None:  # died on a file
                 sig = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
                 reason = "the PDF library crashed on this file"
                 if sig == signal.SIGABRT:  # native code aborts when an allocation fails under the limit
                     reason = (f"too large to read: the PDF library aborted at the memory limit "
                               f"({settings.memory_limit_mb} MB; a decompression bomb?)")
-                write_payload(out, {"ok": False, "reason": reason, "page": None,
-                                    "detail": f"exit status {status}, signal {sig}"})
-            os.close(fd)
-            del running[pid]
-            tracker.file_done(pdf)
+                finish(worker, {"ok": False, "reason": reason, "page": None,
+                                "detail": f"exit status {status}, signal {sig}"})
+            for fd in (worker.outbox, worker.pidfd, *(() if worker.retiring else (worker.inbox,))):
+                os.close(fd)
+            workers.remove(worker)
 
 
 def _count_page(counters: mmap.mmap, at: int, number: int) -> None:
