@@ -26,7 +26,7 @@ if TYPE_CHECKING:  # the runner imports this module; keep the import one-way at 
 from .parse import sha256_file
 from .settings import Settings
 
-RENDER_VERSION = "3"  # part of every picture's name: bump when the drawing changes
+RENDER_VERSION = "4"  # part of every picture's name: bump when the drawing changes
 SCALE = 1.25  # pixels per PDF point
 MARGIN = 18.0  # points around the cells shown in an item's picture
 IMG_DIR = "img"
@@ -210,7 +210,7 @@ def _page_image(doc, page: int):
     pg = doc[page - 1]
     try:
         media, crop = pg.get_mediabox(), pg.get_cropbox()
-        image = pg.render(scale=SCALE).to_pil().convert("RGB")
+        image = pg.render(scale=SCALE, rev_byteorder=True).to_pil()  # RGB as PDFium draws it, no conversion
         # pdfplumber's coordinates count from the media box's top-left; pdfium renders the crop box
         return image, (crop[0] - media[0], media[3] - crop[3]), pg.get_size()
     finally:
@@ -229,21 +229,22 @@ def _draw(rendered, boxes, focus, region, path: Path) -> tuple[int, int]:
             region = [dx, dy, dx + pw, dy + ph]
     x0, y0 = max(region[0] - dx, 0), max(region[1] - dy, 0)
     x1, y1 = min(region[2] - dx, pw), min(region[3] - dy, ph)
-    crop = image.crop((round(x0 * SCALE), round(y0 * SCALE), round(x1 * SCALE), round(y1 * SCALE)))
-    overlay = Image.new("RGBA", crop.size, (0, 0, 0, 0))
-    pen = ImageDraw.Draw(overlay)
+    out = image.crop((round(x0 * SCALE), round(y0 * SCALE), round(x1 * SCALE), round(y1 * SCALE)))
 
     def rect(b):
         return [(b[0] - dx - x0) * SCALE - 1, (b[1] - dy - y0) * SCALE - 1,
                 (b[2] - dx - x0) * SCALE + 1, (b[3] - dy - y0) * SCALE + 1]
 
-    for _, b in focus:
-        pen.rectangle(rect(b), fill=FOCUS_FILL)
+    if focus:  # a translucent fill needs an alpha layer; plain outlines (most pictures) do not
+        overlay = Image.new("RGBA", out.size, (0, 0, 0, 0))
+        for _, b in focus:
+            ImageDraw.Draw(overlay).rectangle(rect(b), fill=FOCUS_FILL)
+        out = Image.alpha_composite(out.convert("RGBA"), overlay).convert("RGB")
+    pen = ImageDraw.Draw(out)
     for col, b in boxes:
-        pen.rectangle(rect(b), outline=(*_colour(col), 255), width=1)
+        pen.rectangle(rect(b), outline=_colour(col), width=1)
     for col, b in focus:
-        pen.rectangle(rect(b), outline=(*_colour(col), 255), width=3)
-    out = Image.alpha_composite(crop.convert("RGBA"), overlay).convert("RGB")
+        pen.rectangle(rect(b), outline=_colour(col), width=3)
     out = out.quantize(colors=64, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)  # 5x median cut's speed
     tmp = path.with_suffix(".tmp")
     out.save(tmp, "PNG", compress_level=1)  # fast; size matters less than time here
