@@ -201,7 +201,7 @@ print(json.dumps(out))
 """
 
 # runner-level functions timed inside the whole-pipeline runs (those that exist are wrapped)
-PHASES = ("parse_all", "build_tables", "normalise", "stage", "score_into", "read_tables", "validate_tables",
+PHASES = ("parse_all", "build_tables", "normalise", "stage", "score_into", "validate_staged",
           "swap", "write_reports")
 
 

@@ -21,7 +21,7 @@ from .schema import CONTRACT_VERSION, CURATED_TABLES
 from .score import publish_scores, report as score_report, score
 from .settings import Settings
 from .tables import build_tables
-from .validate import read_tables, validate_tables
+from .validate import Validator
 
 PARSE_CODE = ("parse.py", "geometry.py", "reader*.py", "text.py", "ocr.py")
 
@@ -180,15 +180,24 @@ def _unchanged(settings: Settings, result: RunResult, fp: str) -> bool:
 def run(settings: Settings) -> RunResult:
     started = time.monotonic()
     result = RunResult()
+    validator = Validator()  # imports Great Expectations while the PDFs are read
+    try:
+        _publish(settings, result, validator)
+    finally:
+        validator.close()
+    result.seconds = time.monotonic() - started
+    write_reports(result, settings)
+    return result
+
+
+def _publish(settings: Settings, result: RunResult, validator: Validator) -> None:
     clean_versions(settings.curated)
     _read(settings, result)
     fp = fingerprint(settings, result)
     if _unchanged(settings, result, fp):
-        result.seconds = time.monotonic() - started
-        write_reports(result, settings)
-        return result
+        return
     n_read_warnings, n_read_failures = len(result.warnings), len(result.failures)
-    staging, report = _stage_and_validate(settings, result)
+    staging, report = _stage_and_validate(settings, result, validator)
     blamed = _blamed_files(report, {r["source_file"] for r in result.records})
     if blamed:  # quarantine the annexes that fail, publish the others
         for f in report.critical:
@@ -198,7 +207,7 @@ def run(settings: Settings) -> RunResult:
                                                f"failed validation: {f.title}", "; ".join(f.lines())[:500]))
         result.records = [r for r in result.records if r["source_file"] not in blamed]
         discard(staging)
-        staging, report = _stage_and_validate(settings, result, docs=False)
+        staging, report = _stage_and_validate(settings, result, validator, docs=False)
     result.validation = report.lines()
     result.warnings += [{"file": None, "page": None, "position_no": None, "message": w} for w in result.normalise_warnings]
     result.critical += [f.title for f in report.critical]
@@ -213,12 +222,9 @@ def run(settings: Settings) -> RunResult:
         result.published = True
     else:
         discard(staging)
-    result.seconds = time.monotonic() - started
-    write_reports(result, settings)
-    return result
 
 
-def _stage_and_validate(settings: Settings, result: RunResult, docs: bool = True):
+def _stage_and_validate(settings: Settings, result: RunResult, validator: Validator, docs: bool = True):
     """Normalise, stage, score and validate; Data Docs describe the first pass (all that was read)."""
     normalised = normalise(build_tables(result.records), load_aliases(settings.reference / "aliases.csv"))
     normalised.review.to_csv(settings.interim / "review.csv", index=False)
@@ -227,10 +233,14 @@ def _stage_and_validate(settings: Settings, result: RunResult, docs: bool = True
     if settings.realisasi.is_dir():
         result.scoring = []
         score_into(staging, settings, result)
-    report = validate_tables(read_tables(staging), settings.expectations,
-                             (settings.reports / "validation").resolve() if docs else None)
+    report = validate_staged(validator, staging, settings, docs)
     result.normalise_warnings = normalised.warnings
     return staging, report
+
+
+def validate_staged(validator: Validator, staging: Path, settings: Settings, docs: bool):
+    return validator.validate(staging.resolve(), settings.expectations.resolve(),
+                              (settings.reports / "validation").resolve() if docs else None)
 
 
 def _files_of(failure) -> set[str]:

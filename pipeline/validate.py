@@ -16,10 +16,12 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import multiprocessing
 import os
 import shutil
 import sys
 import time
+import traceback
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -645,6 +647,44 @@ def validate_tables(tables: dict[str, pd.DataFrame], suites_dir: Path = SUITES_D
         (report_dir / "summary.json").write_text(
             json.dumps(report.to_dict(), indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
     return report
+
+
+class Validator:
+    """Great Expectations in a spawned process that imports it (about 2 s, every run) while the
+    driver parses; `validate` then runs the suites on a staged folder there. Spawned, not forked:
+    the driver forks parse workers meanwhile, and no fork may copy a half-done import."""
+
+    def __init__(self):
+        ctx = multiprocessing.get_context("spawn")
+        self._conn, theirs = ctx.Pipe()
+        self._proc = ctx.Process(target=_serve, args=(theirs,), daemon=True, name="iki-validate")
+        self._proc.start()
+        theirs.close()
+
+    def validate(self, directory: Path, suites_dir: Path, report_dir: Path | None) -> ValidationReport:
+        self._conn.send((directory, suites_dir, report_dir))
+        ok, value = self._conn.recv()
+        if not ok:
+            raise RuntimeError(f"validation failed in its process:\n{value}")
+        return value
+
+    def close(self) -> None:
+        self._conn.close()
+        self._proc.terminate()  # a run that needed no validation need not wait for the import
+        self._proc.join()
+
+
+def _serve(conn) -> None:
+    _gx()
+    while True:
+        try:
+            directory, suites_dir, report_dir = conn.recv()
+        except EOFError:
+            return
+        try:
+            conn.send((True, validate_tables(read_tables(directory), suites_dir, report_dir)))
+        except Exception:  # noqa: BLE001 - the driver raises it with this traceback
+            conn.send((False, traceback.format_exc()))
 
 
 def read_tables(directory: Path) -> dict[str, pd.DataFrame]:
