@@ -660,8 +660,10 @@ class Validator:
         self._proc = ctx.Process(target=_serve, args=(theirs,), daemon=True, name="iki-validate")
         self._proc.start()
         theirs.close()
+        self._used = False
 
     def validate(self, directory: Path, suites_dir: Path, report_dir: Path | None) -> ValidationReport:
+        self._used = True
         self._conn.send((directory, suites_dir, report_dir))
         ok, value = self._conn.recv()
         if not ok:
@@ -669,9 +671,12 @@ class Validator:
         return value
 
     def close(self) -> None:
-        self._conn.close()
-        self._proc.terminate()  # a run that needed no validation need not wait for the import
-        self._proc.join()
+        self._conn.close()  # a server waiting for work sees the end and exits, cleaning up after GX
+        if self._used:
+            self._proc.join(10)
+        if self._proc.is_alive():
+            self._proc.terminate()  # a run that needed no validation need not wait for the import
+            self._proc.join()
 
 
 def _serve(conn) -> None:
