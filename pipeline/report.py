@@ -118,7 +118,6 @@ class Pictures:
 
     def __init__(self, out: Path):
         self.out = out
-        self.made: set[str] = set()
         self.jobs: dict[str, tuple] = {}  # name -> (pdf, page, boxes, focus, region)
         self.sizes: dict[str, tuple[int, int] | None] = {}
 
@@ -133,8 +132,7 @@ class Pictures:
         key = json.dumps([RENDER_VERSION, SCALE, decree.record.get("sha256"), page, boxes, list(focus), region],
                          sort_keys=True)
         name = hashlib.sha256(key.encode()).hexdigest()[:20] + ".png"
-        if name not in self.made:
-            self.made.add(name)
+        if name not in self.jobs:
             self.jobs[name] = (decree.pdf, page, boxes, list(focus), region)
         return {"src": f"{IMG_DIR}/{name}", "name": name, "alt": label or f"{decree.name} hal. {page}"}
 
@@ -169,7 +167,7 @@ class Pictures:
     def prune(self) -> None:
         """Remove pictures of earlier runs that this report no longer shows."""
         for p in self.out.glob("*.png"):
-            if p.name not in self.made:
+            if p.name not in self.jobs:
                 p.unlink()
 
 
