@@ -180,13 +180,15 @@ def _unchanged(settings: Settings, result: RunResult, fp: str) -> bool:
 def run(settings: Settings) -> RunResult:
     started = time.monotonic()
     result = RunResult()
-    validator = Validator()  # imports Great Expectations while the PDFs are read
+    validator = Validator()
+    if settings.spare_core:
+        validator.start()  # imports Great Expectations on the core the parse leaves free
     try:
         _publish(settings, result, validator)
+        result.seconds = time.monotonic() - started
+        write_reports(result, settings)  # while the validator writes its Data Docs
     finally:
         validator.close()
-    result.seconds = time.monotonic() - started
-    write_reports(result, settings)
     return result
 
 
@@ -196,6 +198,7 @@ def _publish(settings: Settings, result: RunResult, validator: Validator) -> Non
     fp = fingerprint(settings, result)
     if _unchanged(settings, result, fp):
         return
+    validator.start()  # the parse has the cores no longer: GX imports while the tables are normalised
     n_read_warnings, n_read_failures = len(result.warnings), len(result.failures)
     staging, report = _stage_and_validate(settings, result, validator)
     blamed = _blamed_files(report, {r["source_file"] for r in result.records})
@@ -226,7 +229,8 @@ def _publish(settings: Settings, result: RunResult, validator: Validator) -> Non
 
 def _stage_and_validate(settings: Settings, result: RunResult, validator: Validator, docs: bool = True):
     """Normalise, stage, score and validate; Data Docs describe the first pass (all that was read)."""
-    normalised = normalise(build_tables(result.records), load_aliases(settings.reference / "aliases.csv"))
+    normalised = normalise(build_tables(result.records), load_aliases(settings.reference / "aliases.csv"),
+                           settings.n_workers)
     normalised.review.to_csv(settings.interim / "review.csv", index=False)
     result.review = len(normalised.review)
     staging = stage(normalised.tables, CURATED_TABLES, settings.curated, dataset=settings.layout == "dataset")

@@ -31,8 +31,21 @@ class Settings:
 
     @property
     def n_workers(self) -> int:
-        return self.workers or max(1, os.cpu_count() or 1)
+        return self.workers or usable_cores()
+
+    @property
+    def spare_core(self) -> bool:
+        """Whether the parse workers leave a core free for other work (importing GX) meanwhile."""
+        return self.executor != "local" or self.n_workers < usable_cores()
 
     @property
     def parsed_dir(self) -> Path:
         return self.interim / "parsed"
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (a container or taskset may allow fewer than the machine has)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)

@@ -14,6 +14,7 @@ severity and meaning.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import math
 import multiprocessing
@@ -22,6 +23,7 @@ import shutil
 import sys
 import time
 import traceback
+import types
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -487,18 +489,36 @@ class ValidationReport:
 _GX = None
 
 
+class _OnFirstUse(types.ModuleType):
+    """Stands in sys.modules for a module until something reads from it, then imports it and
+    forwards every attribute. Plain ModuleType, so the import system's own look-ups (`__spec__`)
+    do not count as a use."""
+
+    def __getattr__(self, attr: str):
+        real = self.__dict__.get("_real")
+        if real is None:
+            if sys.modules.get(self.__name__) is self:
+                del sys.modules[self.__name__]
+            real = self._real = importlib.import_module(self.__name__)
+        return getattr(real, attr)
+
+
 def _gx():
     """Import GX once, quietly: the import alone costs ~2 s, so stages that don't validate skip it.
 
     GX imports altair, which imports jsonschema, which builds the grammar of the optional
     rfc3987-syntax package (installed with Jupyter) on import: 1.1 s of the 3 s, for an IRI format
-    check nothing here uses. It is hidden during the import, so jsonschema skips that check."""
+    check nothing here uses. It is hidden during the import, so jsonschema skips that check.
+    Three distribution expectations import scipy.stats at module level (0.6 s) and use it only
+    when they run, which the suites here never ask: it is imported on its first use instead."""
     global _GX
     if _GX is None:
         os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
         hide = "rfc3987_syntax" not in sys.modules
         if hide:
             sys.modules["rfc3987_syntax"] = None  # an import of it now raises ImportError
+        if "scipy.stats" not in sys.modules:
+            sys.modules["scipy.stats"] = _OnFirstUse("scipy.stats")
         try:
             import great_expectations as gx
         finally:
@@ -591,8 +611,10 @@ RESULT_FORMAT = {"result_format": "SUMMARY", "partial_unexpected_count": 20}
 
 
 def validate_tables(tables: dict[str, pd.DataFrame], suites_dir: Path = SUITES_DIR,
-                    report_dir: Path | None = REPORT_DIR) -> ValidationReport:
-    """Run every suite on the tables as they will be published; write Data Docs and summary.json."""
+                    report_dir: Path | None = REPORT_DIR, on_result=None) -> ValidationReport:
+    """Run every suite on the tables as they will be published; write summary.json and Data Docs.
+    `on_result` gets the report before the Data Docs are built (half a second), so a caller can go
+    on while they are written."""
     t0 = time.perf_counter()
     gx = _gx()
     report = ValidationReport()
@@ -639,30 +661,39 @@ def validate_tables(tables: dict[str, pd.DataFrame], suites_dir: Path = SUITES_D
             else:
                 report.critical.append(f)
         report.tables[name] = {"rows": int(len(frame)), "expectations": len(result.results), "failed": failed}
-    if report_dir is not None:
-        ctx.build_data_docs(site_names=["iki"])
-        report.docs_index = str(report_dir / "index.html")
     report.seconds = time.perf_counter() - t0
     if report_dir is not None:
+        report.docs_index = str(report_dir / "index.html")
         (report_dir / "summary.json").write_text(
             json.dumps(report.to_dict(), indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+    if on_result is not None:
+        on_result(report)
+    if report_dir is not None:
+        ctx.build_data_docs(site_names=["iki"])
     return report
 
 
 class Validator:
     """Great Expectations in a spawned process that imports it (about 2 s, every run) while the
-    driver parses; `validate` then runs the suites on a staged folder there. Spawned, not forked:
-    the driver forks parse workers meanwhile, and no fork may copy a half-done import."""
+    driver does other work; `validate` then runs the suites on a staged folder there and answers
+    before it builds the Data Docs, which it finishes while the driver writes its report. Spawned,
+    not forked: the driver forks parse workers meanwhile, and no fork may copy a half-done import.
+    Started by `start` (or the first `validate`): a run that finds nothing to publish never pays."""
 
     def __init__(self):
-        ctx = multiprocessing.get_context("spawn")
-        self._conn, theirs = ctx.Pipe()
-        self._proc = ctx.Process(target=_serve, args=(theirs,), daemon=True, name="iki-validate")
-        self._proc.start()
-        theirs.close()
+        self._proc = None
         self._used = False
 
+    def start(self) -> None:
+        if self._proc is None:
+            ctx = multiprocessing.get_context("spawn")
+            self._conn, theirs = ctx.Pipe()
+            self._proc = ctx.Process(target=_serve, args=(theirs,), daemon=True, name="iki-validate")
+            self._proc.start()
+            theirs.close()
+
     def validate(self, directory: Path, suites_dir: Path, report_dir: Path | None) -> ValidationReport:
+        self.start()
         self._used = True
         self._conn.send((directory, suites_dir, report_dir))
         ok, value = self._conn.recv()
@@ -671,9 +702,12 @@ class Validator:
         return value
 
     def close(self) -> None:
+        """Wait for the Data Docs of the last validation; a process still importing is stopped."""
+        if self._proc is None:
+            return
         self._conn.close()  # a server waiting for work sees the end and exits, cleaning up after GX
         if self._used:
-            self._proc.join(10)
+            self._proc.join(60)
         if self._proc.is_alive():
             self._proc.terminate()  # a run that needed no validation need not wait for the import
             self._proc.join()
@@ -686,10 +720,19 @@ def _serve(conn) -> None:
             directory, suites_dir, report_dir = conn.recv()
         except EOFError:
             return
+        answered = []
+
+        def answer(report: ValidationReport) -> None:
+            conn.send((True, report))
+            answered.append(True)
+
         try:
-            conn.send((True, validate_tables(read_tables(directory), suites_dir, report_dir)))
+            validate_tables(read_tables(directory), suites_dir, report_dir, on_result=answer)
         except Exception:  # noqa: BLE001 - the driver raises it with this traceback
-            conn.send((False, traceback.format_exc()))
+            if answered:  # the Data Docs failed after the results went out: say so here
+                traceback.print_exc()
+            else:
+                conn.send((False, traceback.format_exc()))
 
 
 def read_tables(directory: Path) -> dict[str, pd.DataFrame]:
