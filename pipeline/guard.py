@@ -13,6 +13,7 @@ import resource
 import select
 import signal
 import struct
+import tempfile
 import time
 import traceback
 from collections import deque
@@ -23,6 +24,7 @@ from pathlib import Path
 from .parse import ParseError, parse_pdf
 from .progress import Tracker
 from .reader import PageLimitExceeded
+from .report import draw_ahead
 from .settings import Settings
 
 MAGIC = [
@@ -78,15 +80,21 @@ def explain(exc: BaseException) -> tuple[str, int | None]:
     return f"unreadable PDF ({name}: {str(exc)[:80]})", None
 
 
-def parse_payload(path: Path, settings: Settings, on_page=None) -> dict:
+def parse_payload(path: Path, settings: Settings, on_page=None, ocr_threads: int = 1) -> dict:
     """Parse one PDF; whatever goes wrong becomes a reported failure, never an exception."""
     try:
         return {"ok": True, "result": parse_pdf(path, max_pages=settings.max_pages, reader=settings.reader,
-                                                on_page=on_page)}
+                                                on_page=on_page, ocr_threads=ocr_threads)}
     except BaseException as exc:  # noqa: BLE001 - everything becomes a reported failure
         reason, page = explain(exc)
         return {"ok": False, "reason": reason, "page": page,
                 "detail": "".join(traceback.format_exception_only(type(exc), exc)).strip()[:500]}
+
+
+def ocr_threads(settings: Settings, n_files: int) -> int:
+    """Scanned pages read at once within one file: the cores the other files leave idle (a run of
+    one long scan on four workers reads four pages at a time; a run of many files, one)."""
+    return max(1, settings.n_workers // max(1, n_files))
 
 
 def _data_in_use() -> int:
@@ -109,11 +117,21 @@ WARM_UP = Path(__file__).with_name("warmup.pdf")  # two pages of the sample decr
 
 
 def _warm_up(reader: str) -> None:
-    """Parse a known small decree here once, so each forked child starts with the reader imported
-    and its lazy imports, regex and font caches filled; cold, the first parse in a process costs
-    about 50 ms more, which on short decrees was half the parse time."""
+    """Parse (and picture) a known small decree here once, so each forked child starts with the
+    reader and the drawing imported and their lazy imports, regex and font caches filled; cold, the
+    first parse in a process costs about 50 ms more, which on short decrees was half its time."""
     if reader != "ocr":
-        parse_pdf(WARM_UP, reader=reader)
+        with tempfile.TemporaryDirectory(prefix="iki-warm-") as tmp:
+            _draw_ahead(parse_pdf(WARM_UP, reader=reader), WARM_UP, Path(tmp))
+
+
+def _draw_ahead(record: dict, pdf: Path, reports: Path) -> None:
+    """The report's position pictures, drawn while the worker has the file at hand; a picture is
+    help for the reader of the report, never a reason to fail the file."""
+    try:
+        draw_ahead(record, pdf, reports)
+    except Exception:  # noqa: BLE001, S110 - the report draws what is missing itself
+        pass
 
 
 MB = 1024 * 1024
@@ -139,10 +157,14 @@ def _work(jobs: list[tuple[Path, Path]], settings: Settings, counters: mmap.mmap
     start = _data_in_use()
     limit = start + settings.memory_limit_mb * MB
     resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))  # heap, not shared library code
+    threads = ocr_threads(settings, len(jobs))
     while msg := os.read(inbox, 32):
         k = int(msg)
         pdf, out = jobs[k]
-        write_payload(out, parse_payload(pdf, settings, partial(_count_page, counters, 16 * k)))
+        payload = parse_payload(pdf, settings, partial(_count_page, counters, 16 * k), threads)
+        write_payload(out, payload)
+        if payload["ok"]:
+            _draw_ahead(payload["result"], pdf, settings.reports)
         retire = _data_in_use() - start > settings.memory_limit_mb * MB // 4
         os.write(outbox, b"R" if retire else b"D")
         if retire:

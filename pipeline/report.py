@@ -26,7 +26,7 @@ if TYPE_CHECKING:  # the runner imports this module; keep the import one-way at 
 from .parse import sha256_file
 from .settings import Settings
 
-RENDER_VERSION = "4"  # part of every picture's name: bump when the drawing changes
+RENDER_VERSION = "5"  # part of every picture's name: bump when the drawing changes
 SCALE = 1.25  # pixels per PDF point
 MARGIN = 18.0  # points around the cells shown in an item's picture
 IMG_DIR = "img"
@@ -43,6 +43,12 @@ COLUMNS = {
 }
 EXTRA_COLOUR = (140, 86, 75)
 FOCUS_FILL = (255, 221, 0, 90)
+# Pages are rendered in grey; a picture with outlines only is a palette image from the start:
+# the first GREYS entries are the page's greys, then one entry per outline colour (no quantising).
+GREYS = 240
+OUTLINES = sorted({c for _, c in COLUMNS.values()} | {EXTRA_COLOUR})
+PALETTE = [v for i in range(GREYS) for v in (round(i * 255 / (GREYS - 1)),) * 3] + [v for c in OUTLINES for v in c]
+GREY_INDEX = [round(g * (GREYS - 1) / 255) for g in range(256)]
 
 
 # --- finding the cells behind an item -----------------------------------------------------------
@@ -107,6 +113,7 @@ def _colour(col: str) -> tuple[int, int, int]:
 # --- pictures -----------------------------------------------------------------------------------
 
 KEEP_PAGES = 4  # rendered pages kept in memory while drawing
+SPAWN_MIN = 200  # pictures left to draw that pay for starting worker processes (~0.4 s each)
 SIZE_MARK = "\x00size:{}\x00"  # stands for an <img>'s width and height until the picture exists
 
 
@@ -146,7 +153,7 @@ class Pictures:
             else:
                 todo.setdefault(pdf, []).append((*job, path))
         batches = list(todo.items())
-        if workers > 1 and len(batches) > 1:
+        if workers > 1 and len(batches) > 1 and sum(len(jobs) for _, jobs in batches) >= SPAWN_MIN:
             # spawned, not forked: the driver has Great Expectations and its threads loaded by now
             ctx = multiprocessing.get_context("spawn")
             with ProcessPoolExecutor(min(workers, len(batches)), mp_context=ctx) as pool:
@@ -208,7 +215,7 @@ def _page_image(doc, page: int):
     pg = doc[page - 1]
     try:
         media, crop = pg.get_mediabox(), pg.get_cropbox()
-        image = pg.render(scale=SCALE, rev_byteorder=True).to_pil()  # RGB as PDFium draws it, no conversion
+        image = pg.render(scale=SCALE, grayscale=True).to_pil()  # one byte a pixel: a third of the work
         # pdfplumber's coordinates count from the media box's top-left; pdfium renders the crop box
         return image, (crop[0] - media[0], media[3] - crop[3]), pg.get_size()
     finally:
@@ -233,17 +240,23 @@ def _draw(rendered, boxes, focus, region, path: Path) -> tuple[int, int]:
         return [(b[0] - dx - x0) * SCALE - 1, (b[1] - dy - y0) * SCALE - 1,
                 (b[2] - dx - x0) * SCALE + 1, (b[3] - dy - y0) * SCALE + 1]
 
-    if focus:  # a translucent fill needs an alpha layer; plain outlines (most pictures) do not
+    if focus:  # a translucent fill needs colour and an alpha layer, then quantising
         overlay = Image.new("RGBA", out.size, (0, 0, 0, 0))
         for _, b in focus:
             ImageDraw.Draw(overlay).rectangle(rect(b), fill=FOCUS_FILL)
         out = Image.alpha_composite(out.convert("RGBA"), overlay).convert("RGB")
-    pen = ImageDraw.Draw(out)
-    for col, b in boxes:
-        pen.rectangle(rect(b), outline=_colour(col), width=1)
-    for col, b in focus:
-        pen.rectangle(rect(b), outline=_colour(col), width=3)
-    out = out.quantize(colors=64, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)  # 5x median cut's speed
+        pen = ImageDraw.Draw(out)
+        for col, b in boxes:
+            pen.rectangle(rect(b), outline=_colour(col), width=1)
+        for col, b in focus:
+            pen.rectangle(rect(b), outline=_colour(col), width=3)
+        out = out.quantize(colors=64, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
+    else:  # outlines only (most pictures): the grey page as palette indices, outlines in their entries
+        out = Image.frombytes("P", out.size, out.point(GREY_INDEX).tobytes())
+        out.putpalette(PALETTE)
+        pen = ImageDraw.Draw(out)
+        for col, b in boxes:
+            pen.rectangle(rect(b), outline=GREYS + OUTLINES.index(_colour(col)), width=1)
     tmp = path.with_suffix(".tmp")
     out.save(tmp, "PNG", compress_level=1)  # fast; size matters less than time here
     os.replace(tmp, path)
@@ -646,6 +659,7 @@ def _build(result: RunResult, settings: Settings, reports: Path, pictures: Pictu
 
     # --- page ---
     val_doc = reports / "validation" / "index.html"
+    has_docs = val_doc.exists() or bool(summary.get("docs_index"))  # the validator may still be writing them
     head_links = [f'<a href="#warnings">{_bi("Peringatan", "warnings")}</a>',
                   f'<a href="#review">{_bi("Perlu ditinjau", "review")}</a>',
                   f'<a href="#failures">{_bi("Gagal", "failures")}</a>',
@@ -665,7 +679,7 @@ def _build(result: RunResult, settings: Settings, reports: Path, pictures: Pictu
              f'&middot; {status}</div>',
              '<div>'
              + (f'<a href="{_h(_rel(val_doc, reports))}">Data Docs validasi / validation Data Docs</a> &middot; '
-                if val_doc.exists() else "")
+                if has_docs else "")
              + '<a href="run.json">run.json</a> &middot; <a href="failures.csv">failures.csv</a>'
              + (f' &middot; <a href="{_h(_rel(settings.interim / "review.csv", reports))}">review.csv</a>'
                 if (settings.interim / "review.csv").exists() else "")
@@ -689,7 +703,7 @@ def _build(result: RunResult, settings: Settings, reports: Path, pictures: Pictu
     parts.append(f'<section id="validation"><h2>{_bi("Validasi", "validation")}</h2>')
     if summary:
         parts.append(f'<p><a href="{_h(_rel(val_doc, reports))}">{_bi("Buka Data Docs", "open the Data Docs")}</a></p>'
-                     if val_doc.exists() else "")
+                     if has_docs else "")
         parts.append("<table><thead><tr><th>" + "</th><th>".join(
             [_bi("Tabel", "table"), _bi("Baris", "rows"), _bi("Ekspektasi", "expectations"), _bi("Gagal", "failed")])
             + "</th></tr></thead><tbody>")
@@ -728,22 +742,41 @@ def _build(result: RunResult, settings: Settings, reports: Path, pictures: Pictu
             f"{rec.get('n_pages', '?')} halaman / pages", f"{len(rec.get('positions', []))} jabatan / positions",
             f"{n_sas} sasaran", f"{n_ind} indikator / indicators", f"{n_warn} peringatan / warnings",
             f"{n_rev} perlu ditinjau / to review")) + "</div>")
+        pics = position_pictures(dec, pictures)
         for pos in rec.get("positions", []):
-            pics = []
-            for page in range(pos["page_first"], pos["page_last"] + 1):
-                boxes = [b for i in pos["indicators"] for b in _boxes(i, page)]
-                if boxes:
-                    region = _region(pos["indicators"], [b for _, b in boxes], 3 * MARGIN, MARGIN)
-                    pic = dec.pdf and pictures.draw(dec, page, boxes, region=region,
-                                                    label=f"{name} hal. {page}, jabatan {pos['position_no']}")
-                    if pic:
-                        pics.append(pic)
-            parts.append(_position_html(dec, pos, pics, flagged, (name, pos["position_no"]) in flagged_pos))
+            parts.append(_position_html(dec, pos, pics[pos["position_no"]], flagged,
+                                        (name, pos["position_no"]) in flagged_pos))
         parts.append("</article>")
     parts.append("</section>")
 
     parts += ["</main>", "</body>", "</html>", ""]
     return "\n".join(parts)
+
+
+def position_pictures(dec: Decree, pictures: Pictures) -> dict[int, list[dict]]:
+    """Per position, a picture of its rows on each of its pages, the cells read outlined."""
+    out: dict[int, list[dict]] = {}
+    for pos in dec.record.get("positions", []):
+        pics = out.setdefault(pos["position_no"], [])
+        for page in range(pos["page_first"], pos["page_last"] + 1):
+            boxes = [b for i in pos["indicators"] for b in _boxes(i, page)]
+            if boxes and dec.pdf is not None:
+                region = _region(pos["indicators"], [b for _, b in boxes], 3 * MARGIN, MARGIN)
+                pic = pictures.draw(dec, page, boxes, region=region,
+                                    label=f"{dec.name} hal. {page}, jabatan {pos['position_no']}")
+                if pic:
+                    pics.append(pic)
+    return out
+
+
+def draw_ahead(record: dict, pdf: Path, reports: Path) -> None:
+    """Called by a parse worker right after it read `pdf`: draws the position pictures every
+    report shows, so they are drawn in parallel with the parse; the report finds them by name."""
+    img_dir = reports / IMG_DIR
+    img_dir.mkdir(parents=True, exist_ok=True)
+    pictures = Pictures(img_dir)
+    position_pictures(Decree(record, pdf), pictures)
+    pictures.render(1)
 
 
 def _page_count(pdf: Path) -> int:
