@@ -17,9 +17,11 @@ import functools
 import hashlib
 import io
 import math
+import multiprocessing
 import re
 import unicodedata
 from collections import Counter, defaultdict
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -217,6 +219,12 @@ def _content_words(form: str) -> Counter:
     return Counter(w for w in _tokens(form) if w not in STOPWORDS)
 
 
+@functools.lru_cache(maxsize=200_000)
+def _carries_meaning(word: str) -> bool:
+    """A word whose difference makes two texts different things: a meaning word or a number."""
+    return word in MEANING_WORDS or any(c.isdigit() for c in word)
+
+
 def word_difference(fa: str, fb: str) -> tuple[list[str], list[str], list[tuple[str, str]]]:
     """(words only in a, words only in b, typo pairs) after dropping filler words."""
     ca, cb = _content_words(fa), _content_words(fb)
@@ -245,7 +253,7 @@ def decide(fa: str, fb: str, s: float | None = None) -> Decision:
     s = score(fa, fb) if s is None else s
     only_a, only_b, typos = word_difference(fa, fb)
     diff = only_a + only_b
-    meaning = sorted({w for w in diff if w in MEANING_WORDS or any(c.isdigit() for c in w)})
+    meaning = sorted({w for w in diff if _carries_meaning(w)})
     if meaning:
         # a meaning word that is one letter from a word on the other side may itself be a typo
         near = [w for w in meaning
@@ -336,8 +344,39 @@ class Clustering:
     warnings: list[str]
 
 
+BLOCK = 64  # forms compared with all others at once: memory grows with BLOCK x forms, not forms^2
+PARALLEL_MIN = 1000  # forms from which deciding their pairs in worker processes pays for the fork
+_FREE: list[str] = []  # the forms of the clustering under way; forked workers inherit them
+
+
+def _decide_rows(span: tuple[int, int]) -> list[tuple[int, int, Decision]]:
+    """The decisions for the pairs (i, j) with i in span and j > i that score REVIEW_MIN or more."""
+    lo, hi = span
+    scores = cdist(_FREE[lo:hi], _FREE, scorer=fuzz.ratio, score_cutoff=REVIEW_MIN, workers=1)
+    return [(lo + r, int(j), decide(_FREE[lo + r], _FREE[j], round(float(scores[r, j]), 1)))
+            for r, j in np.argwhere(scores >= REVIEW_MIN) if j > lo + r]
+
+
+def _decide_all(free: list[str], workers: int) -> list[tuple[int, int, Decision]]:
+    """Every close pair of `free` decided, in (i, j) order whatever the number of workers. The work
+    grows with the square of the forms: from PARALLEL_MIN forms on it is shared by forked workers,
+    block by block (forked: they inherit the forms and this module, and run no other code)."""
+    global _FREE
+    _FREE = free
+    spans = [(lo, min(lo + BLOCK, len(free))) for lo in range(0, len(free), BLOCK)]
+    try:
+        if workers > 1 and len(free) >= PARALLEL_MIN:
+            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+                parts = list(pool.map(_decide_rows, spans))
+        else:
+            parts = [_decide_rows(span) for span in spans]
+    finally:
+        _FREE = []
+    return [x for part in parts for x in part]
+
+
 def cluster(kind: str, occurrences: Counter, printed: dict[str, Counter], aliases: Aliases,
-            vocabulary: Counter | None = None) -> Clustering:
+            vocabulary: Counter | None = None, workers: int = 1) -> Clustering:
     """Group match forms into canonical entries.
 
     occurrences: form -> number of rows carrying it; printed: form -> Counter of display texts;
@@ -386,11 +425,9 @@ def cluster(kind: str, occurrences: Counter, printed: dict[str, Counter], aliase
     free = [f for f in forms if pinned_target.get(f, f) == f]  # a pinned variant is decided already
     decisions: list[tuple[str, str, Decision]] = []
     if len(free) > 1:
-        scores = cdist(free, free, scorer=fuzz.ratio, workers=1)
         squeezed = [f.replace(" ", "") for f in free]
-        for i, j in np.argwhere(np.triu(scores >= REVIEW_MIN, 1)):
+        for i, j, d in _decide_all(free, workers):
             fa, fb = free[i], free[j]
-            d = decide(fa, fb, round(float(scores[i, j]), 1))
             if d.verdict != "different" and not aliases.forbidden(kind, fa, fb):
                 decisions.append((fa, fb, d))
         by_squeeze: dict[str, list[str]] = defaultdict(list)
@@ -706,9 +743,9 @@ def _int(v) -> int | None:
     return int(float(v))
 
 
-def normalise(tables: dict[str, pd.DataFrame], aliases: Aliases) -> Normalised:
+def normalise(tables: dict[str, pd.DataFrame], aliases: Aliases, workers: int = 1) -> Normalised:
     """Add the contract-v2 columns and the indicator catalogue, snap OCR text to the catalogue
-    (contract v4); collect review items and warnings."""
+    (contract v4); collect review items and warnings. `workers` processes may share the pairs."""
     decrees = tables["decrees"].copy()
     positions = tables["positions"].copy()
     indicators = tables["indicators"].copy()
@@ -738,7 +775,7 @@ def normalise(tables: dict[str, pd.DataFrame], aliases: Aliases) -> Normalised:
     jab_printed: dict[str, Counter] = defaultdict(Counter)
     for f, j in zip(pos_forms, positions.jabatan):
         jab_printed[f][f] += 1
-    jab = cluster("jabatan", Counter(pos_forms), jab_printed, aliases, vocabulary)
+    jab = cluster("jabatan", Counter(pos_forms), jab_printed, aliases, vocabulary, workers)
     warnings += jab.warnings
     jkeys = [jab.rep[f] for f in pos_forms]
     positions["jabatan_key"] = jkeys
@@ -818,7 +855,7 @@ def normalise(tables: dict[str, pd.DataFrame], aliases: Aliases) -> Normalised:
         printed: dict[str, Counter] = defaultdict(Counter)
         for f, t in zip(forms, texts):
             printed[f][clean_text(t)] += 1
-        cl = cluster(kind, Counter(forms), printed, aliases, vocabulary)
+        cl = cluster(kind, Counter(forms), printed, aliases, vocabulary, workers)
         warnings += cl.warnings
         keyed[kind] = (cl, forms)
         for fa, fb, d in cl.review:
