@@ -21,6 +21,8 @@ import re
 import subprocess
 import tempfile
 import time
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -610,8 +612,12 @@ def read_image(gray: np.ndarray, dpi: float, number: int = 1, n_images: int = 1,
     return PageContent(number, width or w / px, height or h / px, words, segments, n_images)
 
 
-def read_pdf(path: Path, max_pages: int = 0, pages: Iterable[int] | None = None) -> Iterator[PageContent]:
-    """Yield every page (or the 1-based `pages`) read by OCR."""
+def read_pdf(path: Path, max_pages: int = 0, pages: Iterable[int] | None = None,
+             threads: int = 1) -> Iterator[PageContent]:
+    """Yield every page (or the 1-based `pages`) read by OCR, in page order. With `threads` > 1
+    the pages of one document are read in parallel (page-range parallelism for a long scan when
+    the run has fewer files than workers): PDFium renders them one at a time here (it is not
+    thread-safe), the image work and Tesseract's processes run in threads."""
     import pypdfium2 as pdfium
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")
     doc = pdfium.PdfDocument(str(path))
@@ -619,25 +625,38 @@ def read_pdf(path: Path, max_pages: int = 0, pages: Iterable[int] | None = None)
         if max_pages and len(doc) > max_pages:
             raise PageLimitExceeded(len(doc), max_pages)
         wanted = set(pages) if pages is not None else None
-        for i in range(len(doc)):
-            if wanted is not None and i + 1 not in wanted:
-                continue
-            page = doc[i]
+        numbers = [i + 1 for i in range(len(doc)) if wanted is None or i + 1 in wanted]
+
+        def rendered(number: int) -> tuple:
+            page = doc[number - 1]
             try:
                 w, h = page.get_size()
                 gray, dpi, n_images = page_image(page)
             finally:
                 page.close()
-            yield read_image(gray, dpi, i + 1, n_images, float(w), float(h))
+            return gray, dpi, number, n_images, float(w), float(h)
+
+        if threads <= 1 or len(numbers) < 2:
+            for number in numbers:
+                yield read_image(*rendered(number))
+            return
+        with ThreadPoolExecutor(threads) as pool:
+            ahead: deque = deque()  # at most 2 x threads page images in memory
+            for number in numbers:
+                ahead.append(pool.submit(read_image, *rendered(number)))
+                if len(ahead) >= 2 * threads:
+                    yield ahead.popleft().result()
+            while ahead:
+                yield ahead.popleft().result()
     finally:
         doc.close()
 
 
 # --- speed ---------------------------------------------------------------------------------------
 
-def timed_read(path: Path, pages: Iterable[int] | None = None) -> tuple[list[PageContent], float]:
+def timed_read(path: Path, pages: Iterable[int] | None = None, threads: int = 1) -> tuple[list[PageContent], float]:
     """(pages read by OCR, wall seconds per page) of a scanned PDF: the figure `make bench` and
     tests/test_ocr.py report (issue 8: under 10 s a page)."""
     t0 = time.perf_counter()
-    out = list(read_pdf(Path(path), pages=pages))
+    out = list(read_pdf(Path(path), pages=pages, threads=threads))
     return out, (time.perf_counter() - t0) / max(len(out), 1)

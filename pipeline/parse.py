@@ -597,12 +597,13 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def parse_pdf(path: Path, max_pages: int = 0, reader: str = "pdfplumber", on_page=None) -> dict:
-    """The interim record of one PDF: decree fields, positions, indicators with provenance."""
+def parse_pdf(path: Path, max_pages: int = 0, reader: str = "pdfplumber", on_page=None, ocr_threads: int = 1) -> dict:
+    """The interim record of one PDF: decree fields, positions, indicators with provenance;
+    scanned pages are read by OCR, `ocr_threads` pages at a time."""
     path = Path(path)
     digest = sha256_file(path)
     pages = []
-    for pg in open_pages(path, max_pages, reader):
+    for pg in open_pages(path, max_pages, reader, ocr_threads):
         pages.append(pg)
         if on_page:
             on_page(pg.number)
@@ -615,7 +616,7 @@ def parse_pdf(path: Path, max_pages: int = 0, reader: str = "pdfplumber", on_pag
             raise ParseError(f"image-only: no text layer on {len(scanned)} pages, and OCR (tesseract-ocr-ind) "
                              "is not installed", page=scanned[0])
         by_no = {}
-        for pg in ocr.read_pdf(path, max_pages, pages=scanned):
+        for pg in ocr.read_pdf(path, max_pages, pages=scanned, threads=ocr_threads):
             by_no[pg.number] = pg
             if on_page:  # seconds per page: the guard's time limit counts these too
                 on_page(pg.number)

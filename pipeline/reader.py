@@ -111,7 +111,7 @@ def read_pdf(path: Path, max_pages: int = 0) -> Iterator[PageContent]:
             page.flush_cache()
 
 
-def open_pages(path: Path, max_pages: int = 0, reader: str = "pdfplumber") -> Iterator[PageContent]:
+def open_pages(path: Path, max_pages: int = 0, reader: str = "pdfplumber", ocr_threads: int = 1) -> Iterator[PageContent]:
     """The pages through the chosen reader; every reader yields the same PageContent."""
     if reader == "pdfplumber":
         return read_pdf(path, max_pages)
@@ -120,5 +120,5 @@ def open_pages(path: Path, max_pages: int = 0, reader: str = "pdfplumber") -> It
         return read_pdfium(path, max_pages)
     if reader == "ocr":
         from .ocr import read_pdf as read_ocr
-        return read_ocr(path, max_pages)
+        return read_ocr(path, max_pages, threads=ocr_threads)
     raise ValueError(f"unknown reader {reader!r} (pdfium, pdfplumber or ocr)")

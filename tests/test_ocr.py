@@ -96,7 +96,7 @@ def test_ocr_matches_text_reader(documents):
     refs = {name: parse_pages(list(read_pdf(text_pdf))[:n]) for name, text_pdf, _, n in documents}
     results = []
     for name, _, scanned, n in documents:
-        pages, secs = ocr.timed_read(scanned)
+        pages, secs = ocr.timed_read(scanned, threads=2)  # the same pages as one thread gives (next test)
         results.append(_compare(name, refs[name], pages, secs, [r for k, r in refs.items() if k != name]))
     for r in results:
         print(f"\n[{r['name']}] {r['pages']} pages, {r['secs']:.1f} s/page; positions {r['positions_ok']}/"
@@ -119,6 +119,15 @@ def test_ocr_matches_text_reader(documents):
     assert tot["flagged"] == diff
     for r in results:  # no document far below the rest
         assert r["equal"] / r["cells"] >= 0.95, r["name"]
+
+
+def test_pages_read_in_threads_equal_pages_read_one_by_one(documents):
+    """Page-range parallelism changes when a page is read, never what is read, nor the order."""
+    _, _, scanned, _ = documents[0]
+    one = list(ocr.read_pdf(scanned, pages=[1, 2, 3]))
+    two = list(ocr.read_pdf(scanned, pages=[1, 2, 3], threads=2))
+    assert [p.number for p in two] == [1, 2, 3]
+    assert two == one and sum(len(p.words) for p in one) > 100
 
 
 def test_words_in_no_dictionary_are_doubted():
