@@ -29,6 +29,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from .settings import usable_cores
+
 ROOT = Path(__file__).resolve().parents[1]
 TESTS = ROOT / "tests"
 SAMPLE = ROOT / "raw" / "mojokerto-diskominfo-2025.office.pdf"
@@ -183,9 +185,13 @@ if args["mode"] == "pipeline":
         runner.run(s)  # the first run publishes; the timed one finds nothing to do
         phases.clear()
     t = time.perf_counter()
+    cpu0 = sum(getattr(resource.getrusage(who), f) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+               for f in ("ru_utime", "ru_stime"))
     r = runner.run(s)
     dt = time.perf_counter() - t
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     out = {{"seconds": dt, "pages": r.pages, "files": r.files, "parsed": r.parsed, "cached": r.cached,
+            "cpu_s": own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime - cpu0,
             "failures": [f.file + ": " + f.reason for f in r.failures], "phases": phases,
             "parse_children_maxrss_kb": parse_children.get("kb", 0)}}
 else:
@@ -242,7 +248,10 @@ def measure_ocr(tmp: Path, dpi: int = 170) -> dict | None:
     from fixtures.scan import scan  # noqa: PLC0415 - test code, only needed here
     scanned = scan(SAMPLE, tmp / "scan.pdf", dpi=dpi, max_pages=OCR_PAGES)
     pages, s_per_page = ocr.timed_read(scanned)
-    return {"pages": len(pages), "dpi": dpi, "s_per_page": round(s_per_page, 2)}
+    threaded, s_threaded = ocr.timed_read(scanned, threads=2)  # page-range parallelism within one file
+    assert threaded == pages, "OCR in threads read other words"
+    return {"pages": len(pages), "dpi": dpi, "s_per_page": round(s_per_page, 2),
+            "s_per_page_2_threads": round(s_threaded, 2)}
 
 
 def measure_worker_memory(pdf: Path, reader: str) -> dict:
@@ -264,10 +273,6 @@ def machine() -> dict:
                 break
     except OSError:
         pass
-    try:
-        usable = len(os.sched_getaffinity(0))
-    except AttributeError:
-        usable = os.cpu_count()
     import pdfplumber  # noqa: PLC0415
     import pdfminer  # noqa: PLC0415
 
@@ -275,7 +280,7 @@ def machine() -> dict:
         load = [round(x, 2) for x in os.getloadavg()]
     except OSError:
         load = None
-    return {"cpu": cpu, "cores": os.cpu_count(), "usable_cores": usable, "python": platform.python_version(),
+    return {"cpu": cpu, "cores": os.cpu_count(), "usable_cores": usable_cores(), "python": platform.python_version(),
             "load_average_at_start": load,
             "platform": platform.platform(), "pdfplumber": pdfplumber.__version__,
             "pdfminer": getattr(pdfminer, "__version__", "?")}
@@ -458,7 +463,10 @@ def bench(n: int = DEFAULT_N, repeat: int = 1, cache: Path = CACHE, log=print) -
             "speedup_2_vs_1": round(speedup, 2), "speedup_2_vs_1_pdfplumber": round(plumber_speedup, 2),
             "ocr": ocr,
             "parse_phase_speedup_2_vs_1": round(parse_speedup, 2) if parse_speedup else None,
-            "pipeline_phases_s": phases, "memory": memory, "readers": readers, "targets": targets}
+            "pipeline_phases_s": phases,
+            # CPU seconds of the whole process tree: how much work a run is, and how many cores it kept busy
+            "pipeline_cpu_s": {"workers_1": round(w1["cpu_s"], 2), "workers_2": round(w2["cpu_s"], 2)},
+            "memory": memory, "readers": readers, "targets": targets}
 
 
 def render_report(report: dict) -> str:
@@ -479,6 +487,7 @@ def render_report(report: dict) -> str:
         out.append(f"{r['label']:<48} {r['pages']:>6} {r['seconds']:>9.2f} {r['pages_per_s']:>9.1f} "
                    f"{r['ratio_to_floor']:>8.2f}")
     mem = report["memory"]
+    rows = {r["name"]: r for r in report["rows"]}
     head = (f"{'page reader (parse stage, serial)':<36} {'pages/s':>9} {'x floor speed':>14} {'x bare PDFium time':>19} "
             f"{'peak MB':>8}")
     out += ["", head, "-" * len(head)]
@@ -492,9 +501,15 @@ def render_report(report: dict) -> str:
             f"speedup, 2 workers vs 1, whole pipeline through the pdfplumber reader: "
             f"{report['speedup_2_vs_1_pdfplumber']:.2f}x",
             (f"OCR (tesseract, scan at {report['ocr']['dpi']} dpi): {report['ocr']['s_per_page']:.1f} s per page "
-             f"over {report['ocr']['pages']} pages" if report.get("ocr") else "OCR: tesseract-ocr-ind not installed"),
+             f"over {report['ocr']['pages']} pages; {report['ocr']['s_per_page_2_threads']:.1f} s with the pages of "
+             f"the file read 2 at a time (page-range parallelism: "
+             f"{report['ocr']['s_per_page'] / report['ocr']['s_per_page_2_threads']:.2f}x)"
+             if report.get("ocr") else "OCR: tesseract-ocr-ind not installed"),
             f"no-op rerun of the whole pipeline (everything cached, nothing to re-publish): "
             f"{report['noop_rerun_s']:.2f} s",
+            "whole pipeline CPU time (all processes), workers=1 / workers=2: " + " / ".join(
+                f"{report['pipeline_cpu_s'][k]:.1f} s ({report['pipeline_cpu_s'][k] / r['seconds']:.2f} cores busy)"
+                for k, r in (("workers_1", rows["pipeline_w1"]), ("workers_2", rows["pipeline_w2"]))),
             "pipeline phases, s (workers=1 / workers=2): " + ", ".join(
                 f"{k} {v:.2f}/{report['pipeline_phases_s']['workers_2'].get(k, 0):.2f}"
                 for k, v in report["pipeline_phases_s"]["workers_1"].items()),
