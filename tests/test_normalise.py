@@ -487,3 +487,19 @@ def test_a_pinned_canonical_text_still_attracts_its_typos():
     ind = normalise(concat(sample_tables(), t), aliases).tables["indicators"]
     assert ind[ind.indikator.str.startswith("Persentase Realisasi Angg")].indikator_key.nunique() == 1
     assert ind[ind.indikator.str.startswith("Nilai SAKIP")].indikator_key.nunique() == 1
+
+
+def test_pairs_decided_by_worker_processes_equal_one_process(monkeypatch):
+    """Blocks of forms and forked workers change where pairs are decided, never the decisions."""
+    t = sample_tables()
+    forms = sorted({match_form(x) for col in ("indikator", "sasaran") for x in t["indicators"][col]})
+    one_block = nz._decide_all(forms, 1)
+    monkeypatch.setattr(nz, "PARALLEL_MIN", 2)
+    monkeypatch.setattr(nz, "BLOCK", 7)
+    assert len(one_block) > 10
+    assert nz._decide_all(forms, 2) == nz._decide_all(forms, 1) == one_block
+    one, two = normalise(t, Aliases()), normalise(t, Aliases(), workers=2)
+    for name in one.tables:
+        pd.testing.assert_frame_equal(one.tables[name], two.tables[name])
+    pd.testing.assert_frame_equal(one.review, two.review)
+    assert one.warnings == two.warnings
