@@ -181,8 +181,7 @@ def run(settings: Settings) -> RunResult:
     started = time.monotonic()
     result = RunResult()
     validator = Validator()
-    if settings.spare_core:
-        validator.start()  # imports Great Expectations on the core the parse leaves free
+    validator.start()  # imports Great Expectations at lowest priority: on what the parse leaves idle
     try:
         _publish(settings, result, validator)
         result.seconds = time.monotonic() - started
@@ -198,7 +197,6 @@ def _publish(settings: Settings, result: RunResult, validator: Validator) -> Non
     fp = fingerprint(settings, result)
     if _unchanged(settings, result, fp):
         return
-    validator.start()  # the parse has the cores no longer: GX imports while the tables are normalised
     n_read_warnings, n_read_failures = len(result.warnings), len(result.failures)
     staging, report = _stage_and_validate(settings, result, validator)
     blamed = _blamed_files(report, {r["source_file"] for r in result.records})

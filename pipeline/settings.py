@@ -34,11 +34,6 @@ class Settings:
         return self.workers or usable_cores()
 
     @property
-    def spare_core(self) -> bool:
-        """Whether the parse workers leave a core free for other work (importing GX) meanwhile."""
-        return self.executor != "local" or self.n_workers < usable_cores()
-
-    @property
     def parsed_dir(self) -> Path:
         return self.interim / "parsed"
 

@@ -678,7 +678,8 @@ class Validator:
     driver does other work; `validate` then runs the suites on a staged folder there and answers
     before it builds the Data Docs, which it finishes while the driver writes its report. Spawned,
     not forked: the driver forks parse workers meanwhile, and no fork may copy a half-done import.
-    Started by `start` (or the first `validate`): a run that finds nothing to publish never pays."""
+    It runs at the lowest priority, so starting it with the run costs the parse workers nothing
+    even when they use every core; a run that finds nothing to publish stops it unused."""
 
     def __init__(self):
         self._proc = None
@@ -714,6 +715,7 @@ class Validator:
 
 
 def _serve(conn) -> None:
+    os.nice(19)  # the parse workers keep the cores they need; the import takes what they leave idle
     _gx()
     while True:
         try:
