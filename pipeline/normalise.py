@@ -201,11 +201,16 @@ class Decision:
     reason: str
 
 
-def _is_typo(a: str, b: str) -> bool:
+@functools.lru_cache(maxsize=1 << 20)
+def _typo_distance(a: str, b: str) -> int | None:
+    """The edit distance of two words that may be one word mistyped, else None. Cached: a batch
+    uses a few thousand words, and the same word pairs meet in many pairs of texts."""
     # the length gap is a lower bound of the distance: most pairs end there, before the distance
-    return (abs(len(a) - len(b)) <= TYPO_MAX_DIST and min(len(a), len(b)) >= TYPO_MIN_LEN
-            and frozenset((a, b)) not in CONFUSABLE
-            and not (a.isdigit() or b.isdigit()) and OSA.distance(a, b) <= TYPO_MAX_DIST)
+    if (abs(len(a) - len(b)) > TYPO_MAX_DIST or min(len(a), len(b)) < TYPO_MIN_LEN
+            or frozenset((a, b)) in CONFUSABLE or a.isdigit() or b.isdigit()):
+        return None
+    d = OSA.distance(a, b)
+    return d if d <= TYPO_MAX_DIST else None
 
 
 def _near(a: str, b: str) -> bool:
@@ -225,14 +230,24 @@ def _carries_meaning(word: str) -> bool:
     return word in MEANING_WORDS or any(c.isdigit() for c in word)
 
 
+@functools.lru_cache(maxsize=200_000)
+def _content_set(form: str) -> frozenset[str] | None:
+    """The content words as a set, where no word repeats (then set difference is the multiset's)."""
+    words = _content_words(form)
+    return frozenset(words) if all(n == 1 for n in words.values()) else None
+
+
 def word_difference(fa: str, fb: str) -> tuple[list[str], list[str], list[tuple[str, str]]]:
     """(words only in a, words only in b, typo pairs) after dropping filler words."""
-    ca, cb = _content_words(fa), _content_words(fb)
-    only_a = sorted((ca - cb).elements())
-    only_b = sorted((cb - ca).elements())
+    sa, sb = _content_set(fa), _content_set(fb)
+    if sa is not None and sb is not None:
+        only_a, only_b = sorted(sa - sb), sorted(sb - sa)
+    else:
+        ca, cb = _content_words(fa), _content_words(fb)
+        only_a, only_b = sorted((ca - cb).elements()), sorted((cb - ca).elements())
     pairs = []
     for wa in list(only_a):
-        cands = sorted((OSA.distance(wa, wb), wb) for wb in only_b if _is_typo(wa, wb))
+        cands = sorted((d, wb) for wb in only_b if (d := _typo_distance(wa, wb)) is not None)
         if cands:
             wb = cands[0][1]
             only_a.remove(wa)
@@ -350,15 +365,22 @@ _FREE: list[str] = []  # the forms of the clustering under way; forked workers i
 
 
 def _decide_rows(span: tuple[int, int]) -> list[tuple[int, int, Decision]]:
-    """The decisions for the pairs (i, j) with i in span and j > i that score REVIEW_MIN or more."""
+    """The pairs (i, j) with i in span and j > i that score REVIEW_MIN or more and are not decided
+    "different" (nearly all close pairs are; a worker need not send those back)."""
     lo, hi = span
-    scores = cdist(_FREE[lo:hi], _FREE, scorer=fuzz.ratio, score_cutoff=REVIEW_MIN, workers=1)
-    return [(lo + r, int(j), decide(_FREE[lo + r], _FREE[j], round(float(scores[r, j]), 1)))
-            for r, j in np.argwhere(scores >= REVIEW_MIN) if j > lo + r]
+    scores = cdist(_FREE[lo:hi], _FREE[lo:], scorer=fuzz.ratio, score_cutoff=REVIEW_MIN, workers=1)
+    out = []
+    for r, c in np.argwhere(scores >= REVIEW_MIN):
+        i, j = lo + int(r), lo + int(c)
+        if j > i:
+            d = decide(_FREE[i], _FREE[j], round(float(scores[r, c]), 1))
+            if d.verdict != "different":
+                out.append((i, j, d))
+    return out
 
 
 def _decide_all(free: list[str], workers: int) -> list[tuple[int, int, Decision]]:
-    """Every close pair of `free` decided, in (i, j) order whatever the number of workers. The work
+    """Every close pair of `free` that is not "different", in (i, j) order whatever the number of workers. The work
     grows with the square of the forms: from PARALLEL_MIN forms on it is shared by forked workers,
     block by block (forked: they inherit the forms and this module, and run no other code)."""
     global _FREE
@@ -428,7 +450,7 @@ def cluster(kind: str, occurrences: Counter, printed: dict[str, Counter], aliase
         squeezed = [f.replace(" ", "") for f in free]
         for i, j, d in _decide_all(free, workers):
             fa, fb = free[i], free[j]
-            if d.verdict != "different" and not aliases.forbidden(kind, fa, fb):
+            if not aliases.forbidden(kind, fa, fb):
                 decisions.append((fa, fb, d))
         by_squeeze: dict[str, list[str]] = defaultdict(list)
         for f, q in zip(free, squeezed):

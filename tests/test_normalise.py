@@ -492,11 +492,13 @@ def test_a_pinned_canonical_text_still_attracts_its_typos():
 def test_pairs_decided_by_worker_processes_equal_one_process(monkeypatch):
     """Blocks of forms and forked workers change where pairs are decided, never the decisions."""
     t = sample_tables()
-    forms = sorted({match_form(x) for col in ("indikator", "sasaran") for x in t["indicators"][col]})
+    printed = sorted({match_form(x) for col in ("indikator", "sasaran") for x in t["indicators"][col]})
+    typos = [f.replace(w, w + w[-1], 1) for f in printed for w in [max(f.split(), key=len)] if len(w) >= 6]
+    forms = sorted(set(printed) | set(typos) | {f + " DAERAH" for f in printed})  # same, and review, pairs
     one_block = nz._decide_all(forms, 1)
     monkeypatch.setattr(nz, "PARALLEL_MIN", 2)
     monkeypatch.setattr(nz, "BLOCK", 7)
-    assert len(one_block) > 10
+    assert len(one_block) > 50 and {d.verdict for _, _, d in one_block} == {"same", "review"}
     assert nz._decide_all(forms, 2) == nz._decide_all(forms, 1) == one_block
     one, two = normalise(t, Aliases()), normalise(t, Aliases(), workers=2)
     for name in one.tables:
