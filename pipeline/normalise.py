@@ -702,6 +702,8 @@ def snap_ocr(positions: pd.DataFrame, indicators: pd.DataFrame, aliases: Aliases
     indicators["snap_score"] = np.full(len(indicators), np.nan)
     if "source_kind" not in positions.columns or "source_kind" not in indicators.columns:
         return []
+    if not ((positions.source_kind == "ocr").any() or (indicators.source_kind == "ocr").any()):
+        return []  # nothing scanned: no catalogue to build
     text_pos, text_ind = positions[positions.source_kind == "text"], indicators[indicators.source_kind == "text"]
     jab_cat = _catalogue(text_pos.jabatan, "jabatan", aliases)
     cats = {"indikator": _catalogue(text_ind.indikator, "indikator", aliases),
@@ -880,8 +882,11 @@ def normalise(tables: dict[str, pd.DataFrame], aliases: Aliases, workers: int = 
         cl = cluster(kind, Counter(forms), printed, aliases, vocabulary, workers)
         warnings += cl.warnings
         keyed[kind] = (cl, forms)
+        rows_of: dict[str, list[int]] = defaultdict(list)
+        for i, f in enumerate(forms):
+            rows_of[f].append(i)
         for fa, fb, d in cl.review:
-            for i in [i for i, f in enumerate(forms) if f == fb]:
+            for i in rows_of[fb]:
                 r = indicators.iloc[i]
                 pr = pos_where.get((r.decree_id, r.position_no))
                 review_rows.append(dict(kind=kind, text_a=cl.display[cl.rep[fa]], text_b=texts[i], score=d.score,

@@ -691,6 +691,9 @@ class Validator:
             self._conn, theirs = ctx.Pipe()
             self._proc = ctx.Process(target=_serve, args=(theirs,), daemon=True, name="iki-validate")
             self._proc.start()
+            # lowest priority from its first import on: the parse workers keep the cores they
+            # need, the imports take what they leave idle
+            os.setpriority(os.PRIO_PROCESS, self._proc.pid, 19)
             theirs.close()
 
     def validate(self, directory: Path, suites_dir: Path, report_dir: Path | None) -> ValidationReport:
@@ -715,7 +718,6 @@ class Validator:
 
 
 def _serve(conn) -> None:
-    os.nice(19)  # the parse workers keep the cores they need; the import takes what they leave idle
     _gx()
     while True:
         try:
