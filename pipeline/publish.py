@@ -44,38 +44,57 @@ def write_parquet(df: pd.DataFrame, table: Table, path: Path) -> None:
     os.replace(tmp, path)
 
 
-def write_dataset(df: pd.DataFrame, table: Table, root: Path) -> None:
+def write_dataset(df: pd.DataFrame, table: Table, root: Path, previous: Path | None = None) -> tuple[int, int]:
     """The table as a hive-partitioned dataset, one folder per decree (`decree_id=<id>/part-0.parquet`),
-    for corpora too big for one file; pandas, DuckDB and Spark read the folder directly."""
+    for corpora too big for one file; pandas, DuckDB and Spark read the folder directly. A partition
+    whose bytes equal those in the `previous` version is hard-linked from there, not written anew,
+    so what syncs or reloads by file sees only the decrees that changed. Returns (written, kept)."""
     arrow = to_arrow(df, table)
     keep = [n for n in arrow.column_names if n != "decree_id"]
-    ids = arrow.column("decree_id").to_pylist()
-    for decree_id in sorted(set(ids)):
-        part = root / table.name / f"decree_id={decree_id}"
-        part.mkdir(parents=True, exist_ok=True)
-        rows = [i for i, v in enumerate(ids) if v == decree_id]
-        tmp = part / ".part-0.parquet.tmp"
-        pq.write_table(arrow.take(rows).select(keep), tmp, **PARQUET_OPTIONS)
-        os.replace(tmp, part / "part-0.parquet")
+    rows: dict[str, list[int]] = {}
+    for i, v in enumerate(arrow.column("decree_id").to_pylist()):
+        rows.setdefault(v, []).append(i)
+    written = kept = 0
+    for decree_id in sorted(rows):
+        rel = Path(table.name) / f"decree_id={decree_id}" / "part-0.parquet"
+        out = root / rel
+        out.parent.mkdir(parents=True, exist_ok=True)
+        buf = pa.BufferOutputStream()
+        pq.write_table(arrow.take(rows[decree_id]).select(keep), buf, **PARQUET_OPTIONS)
+        data = buf.getvalue().to_pybytes()
+        old = previous / rel if previous is not None else None
+        if old is not None and old.is_file() and old.stat().st_size == len(data) and old.read_bytes() == data:
+            os.link(old, out)
+            kept += 1
+            continue
+        tmp = out.with_name(".part-0.parquet.tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, out)
+        written += 1
+    return written, kept
 
 
 def versions_dir(curated: Path) -> Path:
     return curated.parent / f".{curated.name}-versions"
 
 
-def stage(tables: dict[str, pd.DataFrame], schemas: dict[str, Table], curated: Path, dataset: bool = False) -> Path:
+def stage(tables: dict[str, pd.DataFrame], schemas: dict[str, Table], curated: Path,
+          dataset: bool = False) -> tuple[Path, tuple[int, int]]:
     """Write every table into a fresh staging directory beside curated/ (and as a partitioned
-    dataset under dataset/ when asked)."""
+    dataset under dataset/ when asked); returns it with the dataset partitions (written, kept)."""
     root = versions_dir(curated)
     root.mkdir(parents=True, exist_ok=True)
     staging = root / f"staging-{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir()
+    live = curated.resolve() / "dataset" if curated.is_symlink() else None
+    written = kept = 0
     for name, df in tables.items():
         write_parquet(df, schemas[name], staging / f"{name}.parquet")
         if dataset and "decree_id" in schemas[name].names:
-            write_dataset(df, schemas[name], staging / "dataset")
-    return staging
+            w, k = write_dataset(df, schemas[name], staging / "dataset", live)
+            written, kept = written + w, kept + k
+    return staging, (written, kept)
 
 
 def content_hash(directory: Path) -> str:

@@ -61,6 +61,7 @@ class RunResult:
     scoring: list[str] = field(default_factory=list)  # the score stage's report lines
     normalise_warnings: list[str] = field(default_factory=list)
     unchanged: bool = False  # nothing changed since the last publish: stages skipped
+    partitions: tuple[int, int] = (0, 0)  # LAYOUT=dataset: partition files (written, kept from the last version)
 
     @property
     def exit_code(self) -> int:
@@ -231,7 +232,8 @@ def _stage_and_validate(settings: Settings, result: RunResult, validator: Valida
                            settings.n_workers)
     normalised.review.to_csv(settings.interim / "review.csv", index=False)
     result.review = len(normalised.review)
-    staging = stage(normalised.tables, CURATED_TABLES, settings.curated, dataset=settings.layout == "dataset")
+    staging, result.partitions = stage(normalised.tables, CURATED_TABLES, settings.curated,
+                                       dataset=settings.layout == "dataset")
     if settings.realisasi.is_dir():
         result.scoring = []
         score_into(staging, settings, result)
@@ -285,6 +287,7 @@ def write_reports(result: RunResult, settings: Settings) -> None:
             w.writerow([x.file, x.sha256, x.stage, x.page or "", x.reason, x.detail])
     summary = {k: getattr(result, k) for k in ("files", "pages", "positions", "indicators", "parsed", "cached",
                                                  "published", "critical")}
+    summary["dataset_partitions"] = dict(zip(("written", "kept"), result.partitions))
     summary["warnings"] = result.warnings
     summary["failures"] = [asdict(x) for x in result.failures]
     summary["seconds"] = round(result.seconds, 2)
@@ -297,7 +300,9 @@ def summary_lines(result: RunResult) -> list[str]:
              f"files {result.files}, pages {result.pages}, positions {result.positions}, "
              f"indicators {result.indicators}, warnings {len(result.warnings)}, "
              f"errors {len(result.failures) + len(result.critical)}, seconds {result.seconds:.1f} "
-             f"(parsed {result.parsed}, from cache {result.cached})"]
+             f"(parsed {result.parsed}, from cache {result.cached})"
+             + (f"; dataset partitions: {result.partitions[0]} written, {result.partitions[1]} unchanged"
+                if any(result.partitions) else "")]
     for w in result.warnings[:20]:
         where = ", ".join(x for x in (w.get("file"), f"p.{w['page']}" if w.get("page") else None,
                                       f"position {w['position_no']}" if w.get("position_no") else None) if x)

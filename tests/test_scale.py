@@ -3,6 +3,7 @@ import duckdb
 import pandas as pd
 
 from conftest import SAMPLE, read_curated, run_on
+from pipeline.runner import summary_lines
 
 
 def _variants(tmp, n):
@@ -58,3 +59,23 @@ def test_partitioned_dataset_reads_like_the_files(tmp_path):
     n = duckdb.sql(f"select count(*) from read_parquet('{settings.curated}/dataset/indicators/*/*.parquet', "
                    "hive_partitioning=true)").fetchall()[0][0]
     assert n == len(files["indicators"])
+
+
+def test_dataset_rewrites_only_the_partitions_that_changed(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    pdfs = _variants(src, 3)
+    first, settings = run_on(tmp_path, pdfs, layout="dataset")
+    assert first.partitions == (9, 0)  # decrees, positions, indicators x 3 decrees
+    parts = lambda: {p.relative_to(settings.curated): p.stat().st_ino  # noqa: E731
+                     for p in (settings.curated / "dataset").rglob("*.parquet")}
+    before = parts()
+    changed = settings.raw / pdfs[1].name
+    changed.write_bytes(changed.read_bytes() + b"% edited\n")  # another decree_id: its partitions are new
+    second, _ = run_on(tmp_path, [], layout="dataset")
+    assert second.partitions == (3, 6)
+    after = parts()
+    kept = {p for p in after if p in before and after[p] == before[p]}  # the very same files, hard-linked
+    assert len(kept) == 6 and len(after) == 9
+    assert all(f"decree_id={first.records[1]['decree_id']}" not in str(p) for p in after)
+    assert "dataset partitions: 3 written, 6 unchanged" in summary_lines(second)[0]
