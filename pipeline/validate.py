@@ -509,16 +509,18 @@ def _gx():
     GX imports altair, which imports jsonschema, which builds the grammar of the optional
     rfc3987-syntax package (installed with Jupyter) on import: 1.1 s of the 3 s, for an IRI format
     check nothing here uses. It is hidden during the import, so jsonschema skips that check.
-    Three distribution expectations import scipy.stats at module level (0.6 s) and use it only
-    when they run, which the suites here never ask: it is imported on its first use instead."""
+    Three distribution expectations import scipy.stats at module level (0.6 s), and one altair
+    (0.25 s, with jsonschema), and use them only when they run or draw, which the suites here
+    never ask: each is imported on its first use instead."""
     global _GX
     if _GX is None:
         os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
         hide = "rfc3987_syntax" not in sys.modules
         if hide:
             sys.modules["rfc3987_syntax"] = None  # an import of it now raises ImportError
-        if "scipy.stats" not in sys.modules:
-            sys.modules["scipy.stats"] = _OnFirstUse("scipy.stats")
+        for name in ("scipy.stats", "altair"):
+            if name not in sys.modules:
+                sys.modules[name] = _OnFirstUse(name)
         try:
             import great_expectations as gx
         finally:
