@@ -1,19 +1,57 @@
-"""Where parsing runs: forked, guarded children on this machine, or a Dask cluster.
+"""Where the parallel work of a run goes: forked, guarded processes on this machine, or a Dask cluster.
 
-Both write the same payload file for each PDF, so the published tables are byte-identical
-whichever executor ran. Dask tasks receive the PDF's bytes, so workers need no shared disk."""
+An executor does two things: parse PDFs (each writes the same payload file whichever executor ran,
+so the published tables are byte-identical) and map a function over blocks of shared data (the
+normalise stage's pair decisions, whose work grows with the square of the catalogue). Dask tasks
+receive the PDF's bytes and the shared data by value, so workers need no shared disk."""
 from __future__ import annotations
 
+import multiprocessing
 import tempfile
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from .guard import parse_guarded, parse_payload, write_payload
 from .progress import Tracker
 from .settings import Settings
 
+_SHARED: object = None  # the data of the blocks under way; forked workers inherit it
 
-def parse_local(jobs: list[tuple[Path, Path]], settings: Settings, tracker: Tracker) -> None:
-    parse_guarded(jobs, settings, tracker)
+
+def _call_shared(job: tuple[Callable, object]):
+    fn, item = job
+    return fn(_SHARED, item)
+
+
+class LocalExecutor:
+    """Forked processes on this machine: guarded parse workers, and a pool for blocks."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        pass
+
+    def parse(self, jobs: list[tuple[Path, Path]], tracker: Tracker) -> None:
+        parse_guarded(jobs, self.settings, tracker)
+
+    def map_blocks(self, fn: Callable, shared, items: list) -> list:
+        """[fn(shared, item) for item in items], in that order, shared among `workers` forked
+        processes (forked: they inherit `shared` instead of receiving a copy per block)."""
+        workers = self.settings.n_workers
+        if workers < 2 or len(items) < 2:
+            return [fn(shared, item) for item in items]
+        global _SHARED
+        _SHARED = shared
+        try:
+            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+                return list(pool.map(_call_shared, [(fn, item) for item in items]))
+        finally:
+            _SHARED = None
 
 
 def _payload_from_bytes(name: str, data: bytes, settings: Settings) -> dict:
@@ -23,27 +61,53 @@ def _payload_from_bytes(name: str, data: bytes, settings: Settings) -> dict:
         return parse_payload(path, settings)
 
 
-def parse_dask(jobs: list[tuple[Path, Path]], settings: Settings, tracker: Tracker) -> None:
-    """One task per PDF on the scheduler given (or a LocalCluster with `workers` processes)."""
-    from dask.distributed import Client, LocalCluster, as_completed
+class DaskExecutor:
+    """The scheduler given (or a LocalCluster with `workers` processes), connected on first use,
+    so a run with nothing to parse or decide starts no cluster."""
 
-    if settings.scheduler:
-        client, cluster = Client(settings.scheduler), None
-    else:
-        cluster = LocalCluster(n_workers=settings.n_workers, threads_per_worker=1, processes=True,
-                               dashboard_address=None)
-        client = Client(cluster)
-    try:
-        futures = {client.submit(_payload_from_bytes, pdf.name, pdf.read_bytes(), settings, pure=False): (pdf, out)
-                   for pdf, out in jobs}
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self._client = self._cluster = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._client is not None:
+            self._client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+
+    @property
+    def client(self):
+        if self._client is None:
+            from dask.distributed import Client, LocalCluster  # noqa: PLC0415 - only runs that ask for Dask
+
+            if self.settings.scheduler:
+                self._client = Client(self.settings.scheduler)
+            else:
+                self._cluster = LocalCluster(n_workers=self.settings.n_workers, threads_per_worker=1,
+                                             processes=True, dashboard_address=None)
+                self._client = Client(self._cluster)
+        return self._client
+
+    def parse(self, jobs: list[tuple[Path, Path]], tracker: Tracker) -> None:
+        """One task per PDF."""
+        if not jobs:
+            return
+        from dask.distributed import as_completed  # noqa: PLC0415
+
+        futures = {self.client.submit(_payload_from_bytes, pdf.name, pdf.read_bytes(), self.settings, pure=False):
+                   (pdf, out) for pdf, out in jobs}
         for fut in as_completed(futures):
             pdf, out = futures[fut]
             write_payload(out, fut.result())
             tracker.file_done(pdf)
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
+
+    def map_blocks(self, fn: Callable, shared, items: list) -> list:
+        """One task per item; `shared` is sent to every worker once."""
+        [data] = self.client.scatter([shared], broadcast=True)
+        return self.client.gather(self.client.map(fn, [data] * len(items), items, pure=False))
 
 
-EXECUTORS = {"local": parse_local, "dask": parse_dask}
+EXECUTORS = {"local": LocalExecutor, "dask": DaskExecutor}

@@ -17,11 +17,10 @@ import functools
 import hashlib
 import io
 import math
-import multiprocessing
 import re
 import unicodedata
 from collections import Counter, defaultdict
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -360,45 +359,42 @@ class Clustering:
 
 
 BLOCK = 64  # forms compared with all others at once: memory grows with BLOCK x forms, not forms^2
-PARALLEL_MIN = 1000  # forms from which deciding their pairs in worker processes pays for the fork
-_FREE: list[str] = []  # the forms of the clustering under way; forked workers inherit them
+PARALLEL_MIN = 1000  # forms from which deciding their pairs on the executor pays for sending them
+# map_blocks(fn, shared, items) -> [fn(shared, item) for item in items], in order: where the
+# blocks run (forked processes, a Dask cluster) is the executor's business (pipeline.executor)
+MapBlocks = Callable[[Callable, object, list], list]
 
 
-def _decide_rows(span: tuple[int, int]) -> list[tuple[int, int, Decision]]:
+def serial_blocks(fn: Callable, shared, items: list) -> list:
+    return [fn(shared, item) for item in items]
+
+
+def _decide_rows(free: list[str], span: tuple[int, int]) -> list[tuple[int, int, Decision]]:
     """The pairs (i, j) with i in span and j > i that score REVIEW_MIN or more and are not decided
     "different" (nearly all close pairs are; a worker need not send those back)."""
     lo, hi = span
-    scores = cdist(_FREE[lo:hi], _FREE[lo:], scorer=fuzz.ratio, score_cutoff=REVIEW_MIN, workers=1)
+    scores = cdist(free[lo:hi], free[lo:], scorer=fuzz.ratio, score_cutoff=REVIEW_MIN, workers=1)
     out = []
     for r, c in np.argwhere(scores >= REVIEW_MIN):
         i, j = lo + int(r), lo + int(c)
         if j > i:
-            d = decide(_FREE[i], _FREE[j], round(float(scores[r, c]), 1))
+            d = decide(free[i], free[j], round(float(scores[r, c]), 1))
             if d.verdict != "different":
                 out.append((i, j, d))
     return out
 
 
-def _decide_all(free: list[str], workers: int) -> list[tuple[int, int, Decision]]:
-    """Every close pair of `free` that is not "different", in (i, j) order whatever the number of workers. The work
-    grows with the square of the forms: from PARALLEL_MIN forms on it is shared by forked workers,
-    block by block (forked: they inherit the forms and this module, and run no other code)."""
-    global _FREE
-    _FREE = free
+def _decide_all(free: list[str], map_blocks: MapBlocks = serial_blocks) -> list[tuple[int, int, Decision]]:
+    """Every close pair of `free` that is not "different", in (i, j) order wherever the blocks ran.
+    The work grows with the square of the forms: from PARALLEL_MIN forms on, the blocks go to
+    `map_blocks`."""
     spans = [(lo, min(lo + BLOCK, len(free))) for lo in range(0, len(free), BLOCK)]
-    try:
-        if workers > 1 and len(free) >= PARALLEL_MIN:
-            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-                parts = list(pool.map(_decide_rows, spans))
-        else:
-            parts = [_decide_rows(span) for span in spans]
-    finally:
-        _FREE = []
-    return [x for part in parts for x in part]
+    run = map_blocks if len(free) >= PARALLEL_MIN else serial_blocks
+    return [x for part in run(_decide_rows, free, spans) for x in part]
 
 
 def cluster(kind: str, occurrences: Counter, printed: dict[str, Counter], aliases: Aliases,
-            vocabulary: Counter | None = None, workers: int = 1) -> Clustering:
+            vocabulary: Counter | None = None, map_blocks: MapBlocks = serial_blocks) -> Clustering:
     """Group match forms into canonical entries.
 
     occurrences: form -> number of rows carrying it; printed: form -> Counter of display texts;
@@ -448,7 +444,7 @@ def cluster(kind: str, occurrences: Counter, printed: dict[str, Counter], aliase
     decisions: list[tuple[str, str, Decision]] = []
     if len(free) > 1:
         squeezed = [f.replace(" ", "") for f in free]
-        for i, j, d in _decide_all(free, workers):
+        for i, j, d in _decide_all(free, map_blocks):
             fa, fb = free[i], free[j]
             if not aliases.forbidden(kind, fa, fb):
                 decisions.append((fa, fb, d))
@@ -767,9 +763,9 @@ def _int(v) -> int | None:
     return int(float(v))
 
 
-def normalise(tables: dict[str, pd.DataFrame], aliases: Aliases, workers: int = 1) -> Normalised:
+def normalise(tables: dict[str, pd.DataFrame], aliases: Aliases, map_blocks: MapBlocks = serial_blocks) -> Normalised:
     """Add the contract-v2 columns and the indicator catalogue, snap OCR text to the catalogue
-    (contract v4); collect review items and warnings. `workers` processes may share the pairs."""
+    (contract v4); collect review items and warnings. The pair decisions run on `map_blocks`."""
     decrees = tables["decrees"].copy()
     positions = tables["positions"].copy()
     indicators = tables["indicators"].copy()
@@ -799,7 +795,7 @@ def normalise(tables: dict[str, pd.DataFrame], aliases: Aliases, workers: int = 
     jab_printed: dict[str, Counter] = defaultdict(Counter)
     for f, j in zip(pos_forms, positions.jabatan):
         jab_printed[f][f] += 1
-    jab = cluster("jabatan", Counter(pos_forms), jab_printed, aliases, vocabulary, workers)
+    jab = cluster("jabatan", Counter(pos_forms), jab_printed, aliases, vocabulary, map_blocks)
     warnings += jab.warnings
     jkeys = [jab.rep[f] for f in pos_forms]
     positions["jabatan_key"] = jkeys
@@ -879,7 +875,7 @@ def normalise(tables: dict[str, pd.DataFrame], aliases: Aliases, workers: int = 
         printed: dict[str, Counter] = defaultdict(Counter)
         for f, t in zip(forms, texts):
             printed[f][clean_text(t)] += 1
-        cl = cluster(kind, Counter(forms), printed, aliases, vocabulary, workers)
+        cl = cluster(kind, Counter(forms), printed, aliases, vocabulary, map_blocks)
         warnings += cl.warnings
         keyed[kind] = (cl, forms)
         rows_of: dict[str, list[int]] = defaultdict(list)

@@ -95,7 +95,7 @@ def discover(settings: Settings, result: RunResult) -> list[Source]:
     return sorted(by_hash.values(), key=lambda s: s.names[0])
 
 
-def parse_all(sources: list[Source], settings: Settings, result: RunResult) -> None:
+def parse_all(sources: list[Source], settings: Settings, result: RunResult, executor) -> None:
     """Parse what the cache does not have yet, in parallel, each PDF guarded."""
     cache = settings.parsed_dir
     cache.mkdir(parents=True, exist_ok=True)
@@ -109,7 +109,7 @@ def parse_all(sources: list[Source], settings: Settings, result: RunResult) -> N
     result.cached = len(sources) - len(todo)
     result.parsed = len(todo)
     with progress([pdf for pdf, _ in todo]) as tracker:
-        EXECUTORS[settings.executor](todo, settings, tracker)  # writes each job's payload file
+        executor.parse(todo, tracker)  # writes each job's payload file
     for src in sources:
         payload = json.loads((cache / f"{src.sha256[:16]}-{version}.json").read_text(encoding="utf-8"))
         if not payload["ok"]:
@@ -124,10 +124,10 @@ def parse_all(sources: list[Source], settings: Settings, result: RunResult) -> N
             result.warnings.append({"file": src.names[0], **w})
 
 
-def _read(settings: Settings, result: RunResult) -> None:
+def _read(settings: Settings, result: RunResult, executor) -> None:
     sources = discover(settings, result)
     result.files = len(sources) + len({f.file for f in result.failures})
-    parse_all(sources, settings, result)
+    parse_all(sources, settings, result, executor)
     for rec in result.records:
         result.pages += rec["n_pages"]
         result.positions += len(rec["positions"])
@@ -138,7 +138,8 @@ def parse_only(settings: Settings) -> RunResult:
     """raw/ -> interim/ alone, so the parse stage can be run and timed on its own."""
     started = time.monotonic()
     result = RunResult()
-    _read(settings, result)
+    with EXECUTORS[settings.executor](settings) as executor:
+        _read(settings, result, executor)
     result.seconds = time.monotonic() - started
     write_reports(result, settings)
     return result
@@ -184,7 +185,8 @@ def run(settings: Settings) -> RunResult:
     validator = Validator()
     validator.start()  # imports Great Expectations at lowest priority: on what the parse leaves idle
     try:
-        _publish(settings, result, validator)
+        with EXECUTORS[settings.executor](settings) as executor:
+            _publish(settings, result, validator, executor)
         result.seconds = time.monotonic() - started
         write_reports(result, settings)  # while the validator writes its Data Docs
     finally:
@@ -192,14 +194,14 @@ def run(settings: Settings) -> RunResult:
     return result
 
 
-def _publish(settings: Settings, result: RunResult, validator: Validator) -> None:
+def _publish(settings: Settings, result: RunResult, validator: Validator, executor) -> None:
     clean_versions(settings.curated)
-    _read(settings, result)
+    _read(settings, result, executor)
     fp = fingerprint(settings, result)
     if _unchanged(settings, result, fp):
         return
     n_read_warnings, n_read_failures = len(result.warnings), len(result.failures)
-    staging, report = _stage_and_validate(settings, result, validator)
+    staging, report = _stage_and_validate(settings, result, validator, executor)
     blamed = _blamed_files(report, {r["source_file"] for r in result.records})
     if blamed:  # quarantine the annexes that fail, publish the others
         for f in report.critical:
@@ -209,7 +211,7 @@ def _publish(settings: Settings, result: RunResult, validator: Validator) -> Non
                                                f"failed validation: {f.title}", "; ".join(f.lines())[:500]))
         result.records = [r for r in result.records if r["source_file"] not in blamed]
         discard(staging)
-        staging, report = _stage_and_validate(settings, result, validator, docs=False)
+        staging, report = _stage_and_validate(settings, result, validator, executor, docs=False)
     result.validation = report.lines()
     result.warnings += [{"file": None, "page": None, "position_no": None, "message": w} for w in result.normalise_warnings]
     result.critical += [f.title for f in report.critical]
@@ -226,10 +228,10 @@ def _publish(settings: Settings, result: RunResult, validator: Validator) -> Non
         discard(staging)
 
 
-def _stage_and_validate(settings: Settings, result: RunResult, validator: Validator, docs: bool = True):
+def _stage_and_validate(settings: Settings, result: RunResult, validator: Validator, executor, docs: bool = True):
     """Normalise, stage, score and validate; Data Docs describe the first pass (all that was read)."""
     normalised = normalise(build_tables(result.records), load_aliases(settings.reference / "aliases.csv"),
-                           settings.n_workers)
+                           executor.map_blocks)
     normalised.review.to_csv(settings.interim / "review.csv", index=False)
     result.review = len(normalised.review)
     staging, result.partitions = stage(normalised.tables, CURATED_TABLES, settings.curated,

@@ -15,9 +15,11 @@ import pyarrow as pa
 import pytest
 
 from pipeline import normalise as nz
+from pipeline.executor import DaskExecutor, LocalExecutor
 from pipeline.normalise import (AUTO_MERGE, REVIEW_MIN, Aliases, decide, jabatan_form, load_aliases, match_form,
                                 normalise, parse_aliases, text_key, word_difference)
 from pipeline.schema import CURATED_TABLES
+from pipeline.settings import Settings
 from tests.goldlib import gold_frames, load_gold
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -490,17 +492,20 @@ def test_a_pinned_canonical_text_still_attracts_its_typos():
 
 
 def test_pairs_decided_by_worker_processes_equal_one_process(monkeypatch):
-    """Blocks of forms and forked workers change where pairs are decided, never the decisions."""
+    """Blocks of forms, forked workers and a Dask cluster change where pairs are decided, never
+    the decisions."""
     t = sample_tables()
     printed = sorted({match_form(x) for col in ("indikator", "sasaran") for x in t["indicators"][col]})
     typos = [f.replace(w, w + w[-1], 1) for f in printed for w in [max(f.split(), key=len)] if len(w) >= 6]
     forms = sorted(set(printed) | set(typos) | {f + " DAERAH" for f in printed})  # same, and review, pairs
-    one_block = nz._decide_all(forms, 1)
+    one_block = nz._decide_all(forms)
     monkeypatch.setattr(nz, "PARALLEL_MIN", 2)
     monkeypatch.setattr(nz, "BLOCK", 7)
     assert len(one_block) > 50 and {d.verdict for _, _, d in one_block} == {"same", "review"}
-    assert nz._decide_all(forms, 2) == nz._decide_all(forms, 1) == one_block
-    one, two = normalise(t, Aliases()), normalise(t, Aliases(), workers=2)
+    with LocalExecutor(Settings(workers=2)) as local, DaskExecutor(Settings(workers=2)) as dask:
+        assert nz._decide_all(forms, local.map_blocks) == nz._decide_all(forms) == one_block
+        assert nz._decide_all(forms, dask.map_blocks) == one_block
+        one, two = normalise(t, Aliases()), normalise(t, Aliases(), local.map_blocks)
     for name in one.tables:
         pd.testing.assert_frame_equal(one.tables[name], two.tables[name])
     pd.testing.assert_frame_equal(one.review, two.review)
