@@ -35,6 +35,7 @@ from pipeline.schema import CONTRACT_VERSION, CURATED_TABLES, F64, I32, LIST_STR
 ROOT = Path(__file__).resolve().parent.parent
 SUITES_DIR = ROOT / "expectations"
 REPORT_DIR = ROOT / "reports" / "validation"
+FAILED_PAGE = "_failed"  # Data Docs page of a table's failed expectations, with their values and rows
 
 CRITICAL = "critical"
 WARNING = "warning"
@@ -610,6 +611,19 @@ def _exception(info) -> str | None:
 
 
 RESULT_FORMAT = {"result_format": "SUMMARY", "partial_unexpected_count": 20}
+CHECK_FORMAT = {"result_format": "BOOLEAN_ONLY"}  # pass or fail only: GX computes no unexpected values
+
+
+def _run(ctx, gx, name: str, spec: dict, batch_def, frame: pd.DataFrame, result_format: dict):
+    suite = ctx.suites.add(_suite_object(gx, {**spec, "name": name}))
+    vd = ctx.validation_definitions.add(gx.ValidationDefinition(name=name, data=batch_def, suite=suite))
+    return vd.run(batch_parameters={"dataframe": frame}, result_format=result_format)
+
+
+def _is_result_of(spec_entry: dict, res) -> bool:
+    """Whether a validation result is that of this suite entry (GX may add kwargs, never drop one)."""
+    cfg = res.expectation_config
+    return cfg.type == spec_entry["type"] and all(cfg.kwargs.get(k) == v for k, v in spec_entry["kwargs"].items())
 
 
 def validate_tables(tables: dict[str, pd.DataFrame], suites_dir: Path = SUITES_DIR,
@@ -645,15 +659,20 @@ def validate_tables(tables: dict[str, pd.DataFrame], suites_dir: Path = SUITES_D
             continue
         frame = prepared[name]
         where = _context_frame(name, prepared)
-        suite = ctx.suites.add(_suite_object(gx, spec))
         batch_def = source.add_dataframe_asset(name).add_batch_definition_whole_dataframe("all")
-        vd = ctx.validation_definitions.add(gx.ValidationDefinition(name=name, data=batch_def, suite=suite))
-        result = vd.run(batch_parameters={"dataframe": frame}, result_format=RESULT_FORMAT)
+        result = _run(ctx, gx, name, spec, batch_def, frame, CHECK_FORMAT)
+        failed_results = [r for r in result.results if not r.success]
+        details = []
+        if failed_results:  # the failed expectations again, with values and rows: their own Data Docs page
+            failing = [e for e in spec["expectations"] if any(_is_result_of(e, r) for r in failed_results)]
+            if len(failing) != len(failed_results):  # not told apart one to one: all of them in detail
+                failing = spec["expectations"]
+            detail = {**spec, "expectations": failing}
+            details = [r for r in _run(ctx, gx, f"{name}{FAILED_PAGE}", detail, batch_def, frame,
+                                       RESULT_FORMAT).results if not r.success]
         missing = set(spec["expectations"][0]["kwargs"].get("column_set", [])) - set(frame.columns)
         failed = 0
-        for res in result.results:
-            if res.success:
-                continue
+        for res in details:
             failed += 1
             f = _failure(name, res, frame, where)
             if f.error and set(f.columns) & missing:

@@ -155,7 +155,9 @@ def test_report_files(tmp_path):
     report = v.validate_tables(tables, v.SUITES_DIR, out)
     assert (out / "index.html").is_file()
     pages = {p.parent.parent.parent.name for p in (out / "validations").rglob("*.html")}
-    assert pages == set(CURATED_TABLES)
+    assert pages == set(CURATED_TABLES) | {"indicators" + v.FAILED_PAGE}  # every check, then the failed in detail
+    failed_page = next((out / "validations" / ("indicators" + v.FAILED_PAGE)).rglob("*.html")).read_text("utf-8")
+    assert "formulasi" in failed_page and "expect_table_columns_to_match_set" not in failed_page
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert summary["ok"] is False and summary["seconds"] == round(report.seconds, 3)
     (crit,) = [f for f in summary["critical"] if f["check"] == "not empty"]
@@ -172,7 +174,7 @@ def test_report_files(tmp_path):
                     f"(KEPALA SUB BAGIAN PENYUSUNAN PROGRAM DAN KEUANGAN) indicator 1: formulasi=''")
     # a second run replaces the report instead of piling up old result pages
     v.validate_tables(sample_tables(), v.SUITES_DIR, out)
-    assert len(list((out / "validations").rglob("*.html"))) == len(CURATED_TABLES)
+    assert len(list((out / "validations").rglob("*.html"))) == len(CURATED_TABLES) + 1  # the sample's warnings
     assert json.loads((out / "summary.json").read_text(encoding="utf-8"))["ok"] is True
 
 
