@@ -110,4 +110,5 @@ class DaskExecutor:
         return self.client.gather(self.client.map(fn, [data] * len(items), items, pure=False))
 
 
-EXECUTORS = {"local": LocalExecutor, "dask": DaskExecutor}
+Executor = LocalExecutor | DaskExecutor
+EXECUTORS: dict[str, type[Executor]] = {"local": LocalExecutor, "dask": DaskExecutor}

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from . import parse
-from .executor import EXECUTORS
+from .executor import EXECUTORS, Executor
 from .guard import Failure, sniff
 from .normalise import load_aliases, normalise
 from .progress import progress
@@ -95,7 +95,7 @@ def discover(settings: Settings, result: RunResult) -> list[Source]:
     return sorted(by_hash.values(), key=lambda s: s.names[0])
 
 
-def parse_all(sources: list[Source], settings: Settings, result: RunResult, executor) -> None:
+def parse_all(sources: list[Source], settings: Settings, result: RunResult, executor: Executor) -> None:
     """Parse what the cache does not have yet, in parallel, each PDF guarded."""
     cache = settings.parsed_dir
     cache.mkdir(parents=True, exist_ok=True)
@@ -124,7 +124,7 @@ def parse_all(sources: list[Source], settings: Settings, result: RunResult, exec
             result.warnings.append({"file": src.names[0], **w})
 
 
-def _read(settings: Settings, result: RunResult, executor) -> None:
+def _read(settings: Settings, result: RunResult, executor: Executor) -> None:
     sources = discover(settings, result)
     result.files = len(sources) + len({f.file for f in result.failures})
     parse_all(sources, settings, result, executor)
@@ -194,7 +194,7 @@ def run(settings: Settings) -> RunResult:
     return result
 
 
-def _publish(settings: Settings, result: RunResult, validator: Validator, executor) -> None:
+def _publish(settings: Settings, result: RunResult, validator: Validator, executor: Executor) -> None:
     clean_versions(settings.curated)
     _read(settings, result, executor)
     fp = fingerprint(settings, result)
@@ -228,7 +228,8 @@ def _publish(settings: Settings, result: RunResult, validator: Validator, execut
         discard(staging)
 
 
-def _stage_and_validate(settings: Settings, result: RunResult, validator: Validator, executor, docs: bool = True):
+def _stage_and_validate(settings: Settings, result: RunResult, validator: Validator, executor: Executor,
+                        docs: bool = True):
     """Normalise, stage, score and validate; Data Docs describe the first pass (all that was read)."""
     normalised = normalise(build_tables(result.records), load_aliases(settings.reference / "aliases.csv"),
                            executor.map_blocks)
