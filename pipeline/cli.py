@@ -21,7 +21,8 @@ REPORTS = typer.Option(Path("reports"), "--reports", help="Folder for the run re
 REALISASI = typer.Option(Path("realisasi"), "--realisasi", help="Folder with filled realisation workbooks to score.")
 WORKERS = typer.Option(0, "--workers", help="PDFs parsed at a time; 0 means one per CPU core.")
 STRICT = typer.Option(False, "--strict", help="Also fail (exit 1) on warnings, for CI.")
-EXECUTOR = typer.Option("local", "--executor", help="Where the parallel work (parse, normalise's pair decisions) runs: local processes or a dask cluster.")
+EXECUTOR = typer.Option("local", "--executor", help="Where the parallel work (parse, normalise's pair "
+                        "decisions) runs: local processes or a dask cluster.")
 SCHEDULER = typer.Option(None, "--scheduler", help="Dask scheduler address (tcp://host:8786); none starts a local cluster.")
 LAYOUT = typer.Option("files", "--layout", help="files: one Parquet per table; dataset: also a hive-partitioned "
                       "dataset per table under curated/dataset/ (by decree_id).")
