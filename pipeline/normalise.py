@@ -763,6 +763,14 @@ def _int(v) -> int | None:
     return int(float(v))
 
 
+def _rows_by_form(forms: list[str]) -> dict[str, list[int]]:
+    """Row numbers per match form, so review items find their rows without a scan per pair."""
+    rows: dict[str, list[int]] = defaultdict(list)
+    for i, f in enumerate(forms):
+        rows[f].append(i)
+    return rows
+
+
 def normalise(tables: dict[str, pd.DataFrame], aliases: Aliases, map_blocks: MapBlocks = serial_blocks) -> Normalised:
     """Add the contract-v2 columns and the indicator catalogue, snap OCR text to the catalogue
     (contract v4); collect review items and warnings. The pair decisions run on `map_blocks`."""
@@ -800,8 +808,9 @@ def normalise(tables: dict[str, pd.DataFrame], aliases: Aliases, map_blocks: Map
     jkeys = [jab.rep[f] for f in pos_forms]
     positions["jabatan_key"] = jkeys
     pos_where = {(r.decree_id, r.position_no): r for r in positions.itertuples()}
+    pos_rows = _rows_by_form(pos_forms)
     for fa, fb, d in jab.review:
-        for r in positions[[f == fb for f in pos_forms]].itertuples():
+        for r in positions.iloc[pos_rows[fb]].itertuples():
             review_rows.append(dict(kind="jabatan", text_a=jab.display[jab.rep[fa]], text_b=r.jabatan, score=d.score,
                                     reason=d.reason, decree_id=r.decree_id, source_file=source.get(r.decree_id),
                                     page=_int(getattr(r, "page_first", None)), position_no=int(r.position_no),
@@ -878,9 +887,7 @@ def normalise(tables: dict[str, pd.DataFrame], aliases: Aliases, map_blocks: Map
         cl = cluster(kind, Counter(forms), printed, aliases, vocabulary, map_blocks)
         warnings += cl.warnings
         keyed[kind] = (cl, forms)
-        rows_of: dict[str, list[int]] = defaultdict(list)
-        for i, f in enumerate(forms):
-            rows_of[f].append(i)
+        rows_of = _rows_by_form(forms)
         for fa, fb, d in cl.review:
             for i in rows_of[fb]:
                 r = indicators.iloc[i]
