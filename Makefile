@@ -35,10 +35,10 @@ score:
 	$(IKI) score $(DIRS) --realisasi $(REALISASI) $(STRICT_FLAG)
 
 bench:
-	$(PY) -m pipeline.bench --n $(N) --out $(REPORTS)/bench.json
+	$(PY) -m benchmarks.bench --n $(N) --out $(REPORTS)/bench.json
 
 crosscheck:
-	$(PY) -m pipeline.crosscheck --raw $(RAW)
+	$(PY) -m pipeline.tools.crosscheck --raw $(RAW)
 
 notebook:
 	IKI_CURATED=$(abspath $(CURATED)) .venv/bin/jupyter lab notebooks/explore.ipynb
@@ -47,8 +47,8 @@ report:
 	@echo "open file://$(abspath $(REPORTS))/index.html"; (xdg-open $(REPORTS)/index.html >/dev/null 2>&1 &) || true
 
 docs:
-	$(PY) -m pipeline.dictionary
-	$(PY) -m pipeline.validate --write-suites
+	$(PY) -m pipeline.tools.dictionary
+	$(PY) -m pipeline.stages.validate --write-suites
 
 setup: .venv/.installed
 

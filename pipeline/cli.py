@@ -8,8 +8,9 @@ from pathlib import Path
 
 import typer
 
-from .runner import RunResult, parse_only, run, summary_lines
-from .settings import Settings
+from pipeline.core.result import RunResult
+from pipeline.core.settings import Settings
+from pipeline.run.runner import parse_only, run, summary_lines
 
 app = typer.Typer(help="Read IKI decree PDFs into validated Parquet tables.", no_args_is_help=True,
                   add_completion=False)
@@ -50,7 +51,7 @@ def all_(raw: Path = RAW, interim: Path = INTERIM, curated: Path = CURATED, repo
          executor: str = EXECUTOR, scheduler: str = SCHEDULER, layout: str = LAYOUT) -> None:
     """Parse every PDF in RAW, normalise, validate, score filled realisation files, and publish."""
     _finish(run(_settings(raw=raw, interim=interim, curated=curated, reports=reports, realisasi=realisasi,
-                          workers=workers, strict=strict, reader=reader, executor=executor,
+                          workers=workers, reader=reader, executor=executor,
                           scheduler=scheduler or None, layout=layout)), strict)
 
 
@@ -64,7 +65,7 @@ def parse_(raw: Path = RAW, interim: Path = INTERIM, reports: Path = REPORTS, wo
 @app.command("validate")
 def validate_(curated: Path = CURATED, reports: Path = REPORTS, strict: bool = STRICT) -> None:
     """Validate the published tables in CURATED again and rebuild the Data Docs."""
-    from .validate import read_tables, validate_tables
+    from pipeline.stages.validate import read_tables, validate_tables
 
     settings = _settings(curated=curated, reports=reports)
     if not curated.exists():
@@ -81,7 +82,7 @@ def template_(curated: Path = CURATED, out: Path = typer.Option(Path("realisasi"
               help="Folder the realisation workbooks are written to."),
               overwrite: bool = typer.Option(False, "--overwrite", help="Replace existing workbooks.")) -> None:
     """Write a realisation workbook (and CSV twin) per published decree, to fill in."""
-    from .score import write_templates
+    from pipeline.stages.score import write_templates
 
     if not curated.exists():
         typer.echo(f"no tables in {curated}: run `iki all` first", err=True)
@@ -97,8 +98,7 @@ def score_(raw: Path = RAW, interim: Path = INTERIM, curated: Path = CURATED, re
     if not realisasi.is_dir():
         typer.echo(f"no folder {realisasi}: run `iki template` and fill the workbooks first", err=True)
         raise typer.Exit(2)
-    _finish(run(_settings(raw=raw, interim=interim, curated=curated, reports=reports, realisasi=realisasi,
-                          strict=strict)), strict)
+    _finish(run(_settings(raw=raw, interim=interim, curated=curated, reports=reports, realisasi=realisasi)), strict)
 
 
 if __name__ == "__main__":

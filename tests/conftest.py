@@ -8,8 +8,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).parent))
 
-from pipeline.runner import run  # noqa: E402
-from pipeline.settings import Settings  # noqa: E402
+from pipeline.run.runner import run  # noqa: E402
+from pipeline.core.settings import Settings  # noqa: E402
 
 SAMPLE = ROOT / "raw" / "mojokerto-diskominfo-2025.office.pdf"
 

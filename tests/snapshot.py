@@ -54,8 +54,8 @@ def fingerprint(pdfs: list[Path], work: Path) -> dict:
     proc = subprocess.run(cmd, capture_output=True, text=True)
     curated = (work / "curated").resolve()
     return {"exit": proc.returncode,
-            "curated": {p.relative_to(curated).as_posix(): _sha(p)
-                        for p in sorted(curated.rglob("*")) if p.is_file()},
+            "curated": {p.relative_to(curated).as_posix(): _sha(p)  # .run.json holds the code's hash
+                        for p in sorted(curated.rglob("*")) if p.is_file() and p.name != ".run.json"},
             "interim": _interim(work / "interim" / "parsed"),
             "review": _sha(work / "interim" / "review.csv") if (work / "interim" / "review.csv").exists() else None}
 
@@ -64,6 +64,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("out", nargs="?")
     ap.add_argument("--compare", nargs=2, metavar=("BEFORE", "AFTER"))
+    ap.add_argument("--pdfs", type=Path, default=ROOT / ".cache" / "snapshot",
+                    help="generated decrees, rendered once and kept, so both runs read the same bytes")
     args = ap.parse_args()
     if args.compare:
         a, b = (json.loads(Path(p).read_text()) for p in args.compare)
@@ -79,8 +81,9 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="iki-snapshot-") as tmp:
         tmp = Path(tmp)
         result["sample"] = fingerprint([ROOT / "raw" / "mojokerto-diskominfo-2025.office.pdf"], tmp / "sample")
-        jobs = [(make_content(seed, **opts), VARIANTS[v]) for seed, opts, v in VARIANT_JOBS]
-        pdfs = render(jobs, tmp / "rendered")
+        pdfs = sorted(args.pdfs.glob("*.pdf"))
+        if not pdfs:
+            pdfs = render([(make_content(seed, **opts), VARIANTS[v]) for seed, opts, v in VARIANT_JOBS], args.pdfs)
         result["variants"] = fingerprint(pdfs, tmp / "variants")
     Path(args.out).write_text(json.dumps(result, indent=1, sort_keys=True) + "\n")
     print(f"{args.out}: {sum(len(r['curated']) for r in result.values())} curated files, "

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import bench
+from benchmarks import bench
 
 EXPECTED_ROWS = {"floor", "extract_tables", "parse", "parse_pdfium", "pdfium_text", "pipeline_w1", "pipeline_w2",
                  "pipeline_plumber_w1", "pipeline_plumber_w2", "worker_largest"}

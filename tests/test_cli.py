@@ -7,8 +7,8 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from conftest import ROOT, SAMPLE
-from pipeline.dictionary import BEGIN, END, contract_markdown
-from pipeline.schema import CURATED_TABLES, SCORE_TABLES
+from pipeline.tools.dictionary import BEGIN, END, contract_markdown
+from pipeline.core.schema import CURATED_TABLES, SCORE_TABLES
 
 IKI = [sys.executable, "-m", "pipeline.cli"]
 

@@ -14,12 +14,12 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from pipeline import normalise as nz
-from pipeline.executor import DaskExecutor, LocalExecutor
-from pipeline.normalise import (AUTO_MERGE, REVIEW_MIN, Aliases, decide, jabatan_form, load_aliases, match_form,
+from pipeline.stages import normalise as nz
+from pipeline.run.executors import DaskExecutor, LocalExecutor
+from pipeline.stages.normalise import (AUTO_MERGE, REVIEW_MIN, Aliases, decide, jabatan_form, load_aliases, match_form,
                                 normalise, parse_aliases, text_key, word_difference)
-from pipeline.schema import CURATED_TABLES
-from pipeline.settings import Settings
+from pipeline.core.schema import CURATED_TABLES
+from pipeline.core.settings import Settings
 from tests.goldlib import gold_frames, load_gold
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -22,11 +22,11 @@ import pytest
 cv2 = pytest.importorskip("cv2")
 pytesseract = pytest.importorskip("pytesseract")
 
-from pipeline import ocr  # noqa: E402
-from pipeline.normalise import (OCR_REVIEW_BELOW, SNAP_MIN, SNAPPED, Aliases, _catalogue,  # noqa: E402
+from pipeline.readers import ocr  # noqa: E402
+from pipeline.stages.normalise import (OCR_REVIEW_BELOW, SNAP_MIN, SNAPPED, Aliases, _catalogue,  # noqa: E402
                                 jabatan_form, match_form, snap)
 from pipeline.parse import parse_pages  # noqa: E402
-from pipeline.reader import read_pdf  # noqa: E402
+from pipeline.readers.plumber import read_pdf  # noqa: E402
 from tests.fixtures.scan import scan  # noqa: E402
 
 pytestmark = pytest.mark.skipif(not ocr.available(), reason="tesseract-ocr with tesseract-ocr-ind not installed")

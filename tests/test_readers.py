@@ -10,9 +10,9 @@ import pytest
 from badpdfs import make_bad_corpus
 from conftest import SAMPLE, read_curated, run_on
 from fixtures.generator import render
-from pipeline.guard import parse_payload
-from pipeline.reader import open_pages
-from pipeline.settings import Settings
+from pipeline.run.pool import parse_payload
+from pipeline.readers import open_pages
+from pipeline.core.settings import Settings
 from test_roundtrip import _jobs
 
 READERS = ("pdfplumber", "pdfium")

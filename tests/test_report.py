@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from pipeline.guard import Failure
+from pipeline.core.result import Failure
 from pipeline.report import write_html_report
 
 CHROMIUM = Path("/usr/bin/chromium")

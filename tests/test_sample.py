@@ -5,7 +5,7 @@ import pyarrow.parquet as pq
 
 from conftest import SAMPLE, run_on
 from goldlib import compare, load_gold
-from pipeline.schema import CURATED_TABLES
+from pipeline.core.schema import CURATED_TABLES
 
 
 def test_sample_matches_gold_cell_by_cell(sample_run):

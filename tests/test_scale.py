@@ -3,7 +3,7 @@ import duckdb
 import pandas as pd
 
 from conftest import SAMPLE, read_curated, run_on
-from pipeline.runner import summary_lines
+from pipeline.run.runner import summary_lines
 
 
 def _variants(tmp, n):

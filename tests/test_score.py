@@ -11,12 +11,12 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline.publish import write_parquet
+from pipeline.stages.publish import write_parquet
 from openpyxl import load_workbook
 
-from pipeline import score as S
-from pipeline.normalise import load_aliases, normalise
-from pipeline.schema import CURATED_TABLES, SCORE_SUMMARY, SCORE_TABLES, SCORES
+from pipeline.stages import score as S
+from pipeline.stages.normalise import load_aliases, normalise
+from pipeline.core.schema import CURATED_TABLES, SCORE_SUMMARY, SCORE_TABLES, SCORES
 from tests.goldlib import gold_frames, load_gold
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -12,9 +12,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipeline import normalise as nm
-from pipeline import validate as v
-from pipeline.schema import CURATED_TABLES
+from pipeline.stages import normalise as nm
+from pipeline.stages import validate as v
+from pipeline.core.schema import CURATED_TABLES
 from tests.goldlib import gold_frames, load_gold
 
 DECREE_ID = "91bf572334d74e78"
@@ -50,9 +50,9 @@ def sample_tables() -> dict[str, pd.DataFrame]:
 # --- suites ------------------------------------------------------------------------------------
 
 def test_committed_suites_are_the_generated_ones():
-    """Regenerate with `python -m pipeline.validate --write-suites` after a schema or rule change."""
+    """Regenerate with `python -m pipeline.stages.validate --write-suites` after a schema or rule change."""
     built = v.build_suites()
-    assert sorted(built) == sorted(CURATED_TABLES)  # scores/realisasi suites belong to pipeline/score.py
+    assert sorted(built) == sorted(CURATED_TABLES)  # scores/realisasi suites belong to pipeline/stages/score.py
     for name, suite in built.items():
         assert (v.SUITES_DIR / f"{name}.json").read_text(encoding="utf-8") == v.suite_text(suite), name
 

@@ -1,7 +1,7 @@
 """Benchmark: how fast the parse stage and the whole pipeline read decrees, against the floor any
 pdfplumber-based extractor pays, plain `extract_tables`, 1 vs 2 workers, and peak memory.
 
-    python -m pipeline.bench [--n 12] [--out reports/bench.json] [--profile [cprofile|pyinstrument]]
+    python -m benchmarks.bench [--n 12] [--out reports/bench.json] [--profile [cprofile|pyinstrument]]
 
 The corpus is N decrees rendered by the test fixture generator (tests/fixtures, LibreOffice; cached
 under .cache/bench/) over a few layout variants, plus the sample decree in raw/. Every measurement
@@ -29,9 +29,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from .settings import usable_cores
+from pipeline.core.settings import PROJECT, usable_cores
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = PROJECT
 TESTS = ROOT / "tests"
 SAMPLE = ROOT / "raw" / "mojokerto-diskominfo-2025.office.pdf"
 CACHE = ROOT / ".cache" / "bench"
@@ -97,7 +97,7 @@ def warm_up(pdfs: list[Path]) -> None:
     does not pay for them."""
     import pdfplumber  # noqa: PLC0415
 
-    from .reader import open_pages  # noqa: PLC0415
+    from pipeline.readers import open_pages  # noqa: PLC0415
 
     for p in pdfs[:1] + pdfs[-1:]:
         with pdfplumber.open(p) as pdf:
@@ -137,7 +137,7 @@ def measure_extract_tables(pdfs: list[Path]) -> tuple[float, int]:
 
 def measure_parse(pdfs: list[Path], reader: str = "pdfplumber") -> tuple[float, int]:
     """(c) Our parse stage alone, serial, in this process, through one page reader."""
-    from .parse import parse_pdf  # noqa: PLC0415
+    from pipeline.parse import parse_pdf  # noqa: PLC0415
 
     pages = 0
     t = time.perf_counter()
@@ -177,8 +177,8 @@ def hwm_kb():
 
 args = json.loads(sys.argv[1])
 if args["mode"] == "pipeline":
-    from pipeline import runner
-    from pipeline.settings import Settings
+    from pipeline.run import runner
+    from pipeline.core.settings import Settings
     phases = {{}}
     parse_children = {{}}
 
@@ -261,7 +261,7 @@ OCR_PAGES = 3
 def measure_ocr(tmp: Path, dpi: int = 170) -> dict | None:
     """(h) Seconds per page of the OCR reader on a scan (tests/fixtures/scan.py) of the sample's
     first pages; None without Tesseract's Indonesian data."""
-    from . import ocr  # noqa: PLC0415 - only this row needs OpenCV and Tesseract
+    from pipeline.readers import ocr  # noqa: PLC0415 - only this row needs OpenCV and Tesseract
     if not ocr.available():
         return None
     if str(TESTS) not in sys.path:
@@ -312,7 +312,7 @@ def machine() -> dict:
 def profile_parse(pdfs: list[Path], tool: str = "cprofile", top: int = 25) -> str:
     """Where the parse stage's time goes: cProfile's top functions by cumulative time (and by own
     time), or pyinstrument's call tree."""
-    from .parse import parse_pdf  # noqa: PLC0415
+    from pipeline.parse import parse_pdf  # noqa: PLC0415
 
     if tool == "pyinstrument":
         from pyinstrument import Profiler  # noqa: PLC0415
@@ -576,7 +576,7 @@ def render_report(report: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m pipeline.bench", description=__doc__.split("\n\n")[0])
+    ap = argparse.ArgumentParser(prog="python -m benchmarks.bench", description=__doc__.split("\n\n")[0])
     ap.add_argument("--n", type=int, default=DEFAULT_N, help=f"generated decrees (default {DEFAULT_N}), "
                                                              "plus the sample decree")
     ap.add_argument("--out", type=Path, default=Path("reports/bench.json"), help="JSON report path")

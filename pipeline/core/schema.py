@@ -175,7 +175,7 @@ INDICATOR_CATALOG = Table(
 )
 
 # --- score tables (owned by the score stage) -------------------------------
-# (defined by pipeline/score.py's author below this line)
+# (defined by pipeline/stages/score.py's author below this line)
 
 CURATED_TABLES: dict[str, Table] = {t.name: t for t in (DECREES, POSITIONS, INDICATORS, INDICATOR_CATALOG)}
 

@@ -28,7 +28,8 @@ import numpy as np
 import pypdfium2 as pdfium
 import pypdfium2.raw as pr
 
-from .reader import PageContent, PageLimitExceeded, Segment, Word, segments
+from pipeline.core.errors import PageLimitExceeded, ParseError
+from pipeline.core.model import PageContent, Segment, Word, segments
 
 X_TOL = 1.5
 Y_TOL = 2.0
@@ -84,8 +85,6 @@ def _open(path: Path) -> pdfium.PdfDocument:
     try:
         return pdfium.PdfDocument(str(path))
     except pdfium.PdfiumError as exc:
-        from .parse import ParseError  # noqa: PLC0415 - parse imports the reader module
-
         code = getattr(exc, "err_code", None)
         if code == pr.FPDF_ERR_PASSWORD or "password" in str(exc).lower():
             raise ParseError("encrypted: needs a password", detail=str(exc)) from exc

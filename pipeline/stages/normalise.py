@@ -30,7 +30,8 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
 from rapidfuzz.process import cdist, extractOne
 
-from pipeline.schema import INDICATOR_CATALOG, INDICATORS, POSITIONS
+from pipeline.core.schema import INDICATOR_CATALOG, INDICATORS, POSITIONS
+from pipeline.core.unionfind import UnionFind
 
 KINDS = ("indikator", "sasaran", "jabatan")
 
@@ -361,7 +362,7 @@ class Clustering:
 BLOCK = 64  # forms compared with all others at once: memory grows with BLOCK x forms, not forms^2
 PARALLEL_MIN = 1000  # forms from which deciding their pairs on the executor pays for sending them
 # map_blocks(fn, shared, items) -> [fn(shared, item) for item in items], in order: where the
-# blocks run (forked processes, a Dask cluster) is the executor's business (pipeline.executor)
+# blocks run (forked processes, a Dask cluster) is the executor's business (pipeline.run.executors)
 MapBlocks = Callable[[Callable, object, list], list]
 
 
@@ -413,27 +414,17 @@ def cluster(kind: str, occurrences: Counter, printed: dict[str, Counter], aliase
     pins = aliases.pins.get(kind, {})
     pinned_target = {f: aliases.form(kind, pins[f]) for f in forms if f in pins}
     nodes = sorted(set(forms) | set(pinned_target.values()))
-    parent = {f: f for f in nodes}
-    members = {f: {f} for f in nodes}
-
-    def find(f: str) -> str:
-        while parent[f] != f:
-            parent[f] = parent[parent[f]]
-            f = parent[f]
-        return f
+    sets = UnionFind(nodes)
+    find = sets.find
 
     def blocked(ra: str, rb: str) -> bool:
-        return any(aliases.forbidden(kind, x, y) for x in members[ra] for y in members[rb])
+        return any(aliases.forbidden(kind, x, y) for x in sets.members(ra) for y in sets.members(rb))
 
     def union(a: str, b: str) -> bool:
         ra, rb = find(a), find(b)
-        if ra == rb:
-            return True
-        if blocked(ra, rb):
+        if ra != rb and blocked(ra, rb):
             return False
-        ra, rb = sorted((ra, rb))
-        parent[rb] = ra
-        members[ra] |= members.pop(rb)
+        sets.union(ra, rb)
         return True
 
     for f, t in sorted(pinned_target.items()):

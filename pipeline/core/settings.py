@@ -5,7 +5,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-PROJECT = Path(__file__).resolve().parent.parent  # committed suites and reference files live here
+PROJECT = Path(__file__).resolve().parents[2]  # committed suites and reference files live here
 
 
 @dataclass(frozen=True)
@@ -23,9 +23,8 @@ class Settings:
     executor: str = "local"  # local (forked, guarded processes) or dask
     scheduler: str | None = None  # dask scheduler address; None starts a LocalCluster
     layout: str = "files"  # files: curated/<table>.parquet; dataset: also curated/dataset/<table>/decree_id=…/
-    strict: bool = False
     time_limit: float = 300.0  # seconds a PDF may go without reading a page (guard.parse_guarded)
-    memory_limit_mb: int = 2048  # address space per parsing process
+    memory_limit_mb: int = 2048  # heap (RLIMIT_DATA) a parsing process may add to what it forked with
     max_pages: int = 2000
     max_file_mb: int = 200
 

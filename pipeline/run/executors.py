@@ -12,9 +12,10 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from .guard import parse_guarded, parse_payload, write_payload
-from .progress import Tracker
-from .settings import Settings
+from pipeline.core.progress import Tracker
+from pipeline.core.settings import Settings
+from pipeline.parse.cache import write_payload
+from pipeline.run.pool import AfterFile, GuardedPool, parse_payload
 
 _SHARED: object = None  # the data of the blocks under way; forked workers inherit it
 
@@ -25,10 +26,12 @@ def _call_shared(job: tuple[Callable, object]):
 
 
 class LocalExecutor:
-    """Forked processes on this machine: guarded parse workers, and a pool for blocks."""
+    """Forked processes on this machine: guarded parse workers (running `after_file` on each file
+    they parsed), and a pool for blocks."""
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, after_file: AfterFile | None = None):
         self.settings = settings
+        self.after_file = after_file
 
     def __enter__(self):
         return self
@@ -37,7 +40,7 @@ class LocalExecutor:
         pass
 
     def parse(self, jobs: list[tuple[Path, Path]], tracker: Tracker) -> None:
-        parse_guarded(jobs, self.settings, tracker)
+        GuardedPool(self.settings, self.after_file).run(jobs, tracker)
 
     def map_blocks(self, fn: Callable, shared, items: list) -> list:
         """[fn(shared, item) for item in items], in that order, shared among `workers` forked
@@ -63,9 +66,10 @@ def _payload_from_bytes(name: str, data: bytes, settings: Settings) -> dict:
 
 class DaskExecutor:
     """The scheduler given (or a LocalCluster with `workers` processes), connected on first use,
-    so a run with nothing to parse or decide starts no cluster."""
+    so a run with nothing to parse or decide starts no cluster. Files are parsed where the cluster
+    is, so `after_file` is not run there (the report draws its pictures itself)."""
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, after_file: AfterFile | None = None):
         self.settings = settings
         self._client = self._cluster = None
 

@@ -1,6 +1,6 @@
 """Both page readers over the same PDFs: every cell that comes out differently.
 
-    python -m pipeline.crosscheck [--raw raw] [--readers pdfplumber,pdfium] [--box-tol 0.5]
+    python -m pipeline.tools.crosscheck [--raw raw] [--readers pdfplumber,pdfium] [--box-tol 0.5]
 
 Each PDF is parsed by pipeline.parse.parse_pdf once per reader; the interim records are compared
 field by field: the decree fields, each position's fields, and each indicator's columns (decree,
@@ -15,8 +15,8 @@ import sys
 import time
 from pathlib import Path
 
-from .guard import explain
-from .parse import parse_pdf
+from pipeline.run.pool import explain
+from pipeline.parse import parse_pdf
 
 SKIP = {"parser_version", "source_file", "sha256", "decree_id"}
 
@@ -85,7 +85,7 @@ def _short(v, n: int = 160) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m pipeline.crosscheck", description=__doc__.split("\n\n")[0])
+    ap = argparse.ArgumentParser(prog="python -m pipeline.tools.crosscheck", description=__doc__.split("\n\n")[0])
     ap.add_argument("--raw", type=Path, default=Path("raw"), help="folder of PDFs (default raw/)")
     ap.add_argument("--readers", default="pdfplumber,pdfium", help="the two readers to compare")
     ap.add_argument("--box-tol", type=float, default=0.5, help="points two provenance boxes may differ by")

@@ -19,12 +19,11 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # the runner imports this module; keep the import one-way at run time
-    from .runner import RunResult
-from .parse import sha256_file
-from .settings import Settings
+from pipeline.core.files import sha256_file
+from pipeline.core.result import RunResult
+from pipeline.core.settings import Settings
+from pipeline.parse.cache import code_version, payload_path, read_payload
 
 RENDER_VERSION = "5"  # part of every picture's name: bump when the drawing changes
 SCALE = 1.25  # pixels per PDF point
@@ -74,13 +73,8 @@ def _cached_record(settings: Settings, name: str, sha256: str) -> dict | None:
     """The interim record of a file that is not among the run's records (a quarantined annex)."""
     if not sha256:
         return None
-    from .runner import code_version  # noqa: PLC0415 (runner imports this module)
-    path = settings.parsed_dir / f"{sha256[:16]}-{code_version(settings)}.json"
-    try:
-        payload = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if not payload.get("ok"):
+    payload = read_payload(payload_path(settings.parsed_dir, sha256, code_version(settings.reader)))
+    if not payload or not payload.get("ok"):
         return None
     rec = payload["result"]
     rec.setdefault("source_file", name)

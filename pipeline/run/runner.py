@@ -7,32 +7,24 @@ import csv
 import hashlib
 import json
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from . import parse
-from .executor import EXECUTORS, Executor
-from .guard import Failure, sniff
-from .normalise import load_aliases, normalise
-from .progress import progress
-from .publish import clean_versions, discard, stage, swap
-from .report import write_html_report
-from .schema import CONTRACT_VERSION, CURATED_TABLES
-from .score import publish_scores, report as score_report, score
-from .settings import Settings
-from .tables import build_tables
-from .validate import Validator
+from pipeline.core.progress import progress
+from pipeline.core.result import Failure, RunResult
+from pipeline.core.schema import CONTRACT_VERSION, CURATED_TABLES
+from pipeline.core.settings import Settings
+from pipeline.parse.cache import code_version, payload_path
+from pipeline.report import draw_ahead, write_html_report
+from pipeline.run.executors import EXECUTORS, Executor
+from pipeline.run.pool import sniff
+from pipeline.stages.normalise import load_aliases, normalise
+from pipeline.stages.publish import clean_versions, discard, stage, swap
+from pipeline.stages.score import publish_scores, report as score_report, score
+from pipeline.stages.tables import build_tables
+from pipeline.stages.validate import Validator
 
-PARSE_CODE = ("parse.py", "geometry.py", "reader*.py", "text.py", "ocr.py")
-
-
-def code_version(settings: Settings) -> str:
-    """Parse results are cached under the hash of the code (and reader) that produced them."""
-    h = hashlib.sha256(f"{parse.PARSER_VERSION}|{settings.reader}".encode())
-    here = Path(parse.__file__).parent
-    for p in sorted(p for pattern in PARSE_CODE for p in here.glob(pattern)):
-        h.update(p.name.encode() + p.read_bytes())
-    return h.hexdigest()[:12]
+PACKAGE = Path(__file__).resolve().parents[1]
 
 
 @dataclass
@@ -40,32 +32,6 @@ class Source:
     path: Path
     sha256: str
     names: list[str]
-
-
-@dataclass
-class RunResult:
-    files: int = 0
-    pages: int = 0
-    positions: int = 0
-    indicators: int = 0
-    parsed: int = 0  # parsed now (not from the cache)
-    cached: int = 0
-    warnings: list[dict] = field(default_factory=list)
-    failures: list[Failure] = field(default_factory=list)
-    records: list[dict] = field(default_factory=list)
-    published: bool = False
-    seconds: float = 0.0
-    critical: list[str] = field(default_factory=list)
-    validation: list[str] = field(default_factory=list)  # the validation report's lines
-    review: int = 0  # uncertain matches waiting in interim/review.csv
-    scoring: list[str] = field(default_factory=list)  # the score stage's report lines
-    normalise_warnings: list[str] = field(default_factory=list)
-    unchanged: bool = False  # nothing changed since the last publish: stages skipped
-    partitions: tuple[int, int] = (0, 0)  # LAYOUT=dataset: partition files (written, kept from the last version)
-
-    @property
-    def exit_code(self) -> int:
-        return 1 if self.failures or self.critical else 0
 
 
 def discover(settings: Settings, result: RunResult) -> list[Source]:
@@ -99,10 +65,10 @@ def parse_all(sources: list[Source], settings: Settings, result: RunResult, exec
     """Parse what the cache does not have yet, in parallel, each PDF guarded."""
     cache = settings.parsed_dir
     cache.mkdir(parents=True, exist_ok=True)
-    version = code_version(settings)
+    version = code_version(settings.reader)
     todo = []
     for src in sources:
-        out = cache / f"{src.sha256[:16]}-{version}.json"
+        out = payload_path(cache, src.sha256, version)
         if not out.exists():
             todo.append((src.path, out))
     todo.sort(key=lambda job: -job[0].stat().st_size)  # biggest first, so no worker is left with a long tail
@@ -111,7 +77,7 @@ def parse_all(sources: list[Source], settings: Settings, result: RunResult, exec
     with progress([pdf for pdf, _ in todo]) as tracker:
         executor.parse(todo, tracker)  # writes each job's payload file
     for src in sources:
-        payload = json.loads((cache / f"{src.sha256[:16]}-{version}.json").read_text(encoding="utf-8"))
+        payload = json.loads(payload_path(cache, src.sha256, version).read_text(encoding="utf-8"))
         if not payload["ok"]:
             result.failures.append(Failure(src.names[0], src.sha256, "parse", payload["page"], payload["reason"],
                                            payload["detail"]))
@@ -134,11 +100,16 @@ def _read(settings: Settings, result: RunResult, executor: Executor) -> None:
         result.indicators += sum(len(p["indicators"]) for p in rec["positions"])
 
 
+def _executor(settings: Settings) -> Executor:
+    """The run's executor; its parse workers draw the report's pictures of each file they read."""
+    return EXECUTORS[settings.executor](settings, after_file=draw_ahead)
+
+
 def parse_only(settings: Settings) -> RunResult:
     """raw/ -> interim/ alone, so the parse stage can be run and timed on its own."""
     started = time.monotonic()
     result = RunResult()
-    with EXECUTORS[settings.executor](settings) as executor:
+    with _executor(settings) as executor:
         _read(settings, result, executor)
     result.seconds = time.monotonic() - started
     write_reports(result, settings)
@@ -149,8 +120,8 @@ def fingerprint(settings: Settings, result: RunResult) -> str:
     """Everything the published tables depend on: what was read, the code, the reference files,
     the suites and the realisation inputs. Equal fingerprints mean nothing to re-publish."""
     h = hashlib.sha256(f"{CONTRACT_VERSION}|{settings.layout}".encode())
-    for p in sorted(Path(__file__).parent.glob("*.py")):
-        h.update(p.name.encode() + p.read_bytes())
+    for p in sorted(PACKAGE.rglob("*.py")):
+        h.update(p.relative_to(PACKAGE).as_posix().encode() + p.read_bytes())
     for rec in sorted(result.records, key=lambda r: r["decree_id"]):
         h.update(f"{rec['decree_id']}|{rec['source_file']}|".encode())
     inputs = [settings.reference / "aliases.csv", settings.policy, *sorted(settings.expectations.glob("*.json"))]
@@ -185,7 +156,7 @@ def run(settings: Settings) -> RunResult:
     validator = Validator()
     validator.start()  # imports Great Expectations at lowest priority: on what the parse leaves idle
     try:
-        with EXECUTORS[settings.executor](settings) as executor:
+        with _executor(settings) as executor:
             _publish(settings, result, validator, executor)
         result.seconds = time.monotonic() - started
         write_reports(result, settings)  # while the validator writes its Data Docs

@@ -14,7 +14,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .schema import Table
+from pipeline.core.schema import Table
 
 PARQUET_OPTIONS = dict(compression="zstd", use_dictionary=True, write_statistics=True,
                        data_page_version="2.0", version="2.6")

@@ -10,7 +10,8 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from operator import attrgetter
 
-from .reader import Segment, Word
+from pipeline.core.model import Segment, Word
+from pipeline.core.unionfind import UnionFind
 
 TOL = 2.0  # points; borders drawn by word processors meet within this
 MIN_SEG = 4.0
@@ -138,20 +139,12 @@ class Grid:
 
 
 def _components(hs: list[Segment], vs: list[Segment]) -> list[tuple[list[Segment], list[Segment]]]:
-    parent = list(range(len(hs) + len(vs)))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
+    sets = UnionFind(range(len(hs) + len(vs)))
     for i, h in enumerate(hs):
         for j, v in enumerate(vs):
             if h.x0 - TOL <= v.x0 <= h.x1 + TOL and v.y0 - TOL <= h.y0 <= v.y1 + TOL:
-                a, b = find(i), find(len(hs) + j)
-                if a != b:
-                    parent[a] = b
+                sets.union(i, len(hs) + j)
+    find = sets.find
     groups: dict[int, tuple[list[Segment], list[Segment]]] = {}
     for i, h in enumerate(hs):
         groups.setdefault(find(i), ([], []))[0].append(h)
@@ -222,3 +215,14 @@ def find_grids(segments: list[Segment], words: list[Word], page: int) -> tuple[l
             outside.append(w)
     grids.sort(key=lambda g: g.top)
     return grids, outside
+
+
+def bbox_of(lines: list[Line], fallback: list) -> list[list[float]]:
+    if not lines:
+        return [list(b) for b in fallback]
+    pages: dict[int, list[float]] = {}
+    for ln in lines:
+        b = pages.setdefault(ln.page, [ln.x0, ln.top, ln.x1, ln.bottom])
+        b[0], b[1], b[2], b[3] = min(b[0], ln.x0), min(b[1], ln.top), max(b[2], ln.x1), max(b[3], ln.bottom)
+    return [[p, *(round(v, 2) for v in b)] for p, b in sorted(pages.items())]
+

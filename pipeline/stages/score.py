@@ -13,22 +13,22 @@ import json
 import math
 import os
 import re
-import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import pandas as pd
 import pyarrow.parquet as pq
 import yaml
 
-from pipeline.publish import write_parquet
-from pipeline.schema import SCORE_SUMMARY, SCORES
+from pipeline.stages.publish import write_parquet
+from pipeline.stages.validate import validate_frame
+from pipeline.core.schema import SCORE_SUMMARY, SCORES
+from pipeline.core.settings import Settings
 
-ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_POLICY = ROOT / "reference" / "scoring.yaml"
-EXPECTATIONS = ROOT / "expectations"
+DEFAULT_POLICY = Settings.policy
+EXPECTATIONS = Settings.expectations
 TEMPLATE_VERSION = "1"
 SHEET = "Realisasi"
 INFO_SHEET = "Petunjuk"
@@ -719,26 +719,12 @@ def _suite(name: str, policy: Policy) -> dict:
     return suite
 
 
-_GX_CONTEXT = None
-_GX_RUNS = 0
-
-
 def run_suite(name: str, df: pd.DataFrame, policy: Policy) -> list[tuple[str, str | None, list[int]]]:
     """Failed expectations as (check, column, failing row indexes). The suites are the contract for
-    realisation input and scores, run through the validate stage's GX context so both behave alike."""
-    global _GX_CONTEXT, _GX_RUNS
-    from pipeline import validate as v
-
-    gx = v._gx()
-    if _GX_CONTEXT is None:  # one context per process: each one makes a temporary docs folder
-        _GX_CONTEXT = v._context(None)
-    _GX_RUNS += 1
-    spec = _suite(name, policy)
-    batch = _GX_CONTEXT.data_sources.add_pandas(f"{name}-{_GX_RUNS}").add_dataframe_asset(name) \
-        .add_batch_definition_whole_dataframe("all").get_batch(batch_parameters={"dataframe": df.reset_index(drop=True)})
-    result = batch.validate(v._suite_object(gx, spec), result_format="COMPLETE")
+    realisation input and scores, run through the validate stage so both behave alike."""
+    results = validate_frame(name, df, _suite(name, policy))
     failed = []
-    for r in result.results:
+    for r in results:
         if not r.success:
             cfg = r.expectation_config
             col = cfg.kwargs.get("column") or ",".join(cfg.kwargs.get("column_list") or []) or None
@@ -996,36 +982,3 @@ def report(result: ScoreResult, limit: int = 12) -> str:
     for e in result.errors:
         lines.append(f"error: {e}")
     return "\n".join(lines)
-
-
-def main(argv: Iterable[str] | None = None) -> int:
-    """`python -m pipeline.score template|score` until the CLI wires these in."""
-    import argparse
-
-    ap = argparse.ArgumentParser(prog="python -m pipeline.score")
-    sub = ap.add_subparsers(dest="cmd", required=True)
-    t = sub.add_parser("template")
-    t.add_argument("--curated", type=Path, default=ROOT / "curated")
-    t.add_argument("--out", type=Path, default=ROOT / "realisasi")
-    t.add_argument("--overwrite", action="store_true")
-    s = sub.add_parser("score")
-    s.add_argument("--curated", type=Path, default=ROOT / "curated")
-    s.add_argument("--realisasi", type=Path, default=ROOT / "realisasi")
-    s.add_argument("--policy", type=Path, default=DEFAULT_POLICY)
-    a = ap.parse_args(list(argv) if argv is not None else None)
-    try:
-        if a.cmd == "template":
-            for p in write_templates(a.curated, a.out, overwrite=a.overwrite):
-                print(f"wrote {p}")
-            return 0
-        res = score(a.curated, a.realisasi, a.policy)
-        publish_scores(res, a.curated)
-    except (FileNotFoundError, ValueError) as e:  # missing curated tables or a bad policy: say so, no traceback
-        print(f"error: {e}", file=sys.stderr)
-        return 2
-    print(report(res))
-    return 1 if res.errors else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

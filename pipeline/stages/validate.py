@@ -8,8 +8,8 @@ kept as ordinary Great Expectations expectations on helper columns (prefixed "_"
 module joins onto each table before validating, so every rule appears in Data Docs with its
 severity and meaning.
 
-    python -m pipeline.validate --write-suites          # regenerate expectations/*.json
-    python -m pipeline.validate [CURATED_DIR] [--strict] # validate *.parquet, exit 1 on failure
+    python -m pipeline.stages.validate --write-suites          # regenerate expectations/*.json
+    python -m pipeline.stages.validate [CURATED_DIR] [--strict] # validate *.parquet, exit 1 on failure
 """
 from __future__ import annotations
 
@@ -30,11 +30,11 @@ from typing import Any
 
 import pandas as pd
 
-from pipeline.schema import CONTRACT_VERSION, CURATED_TABLES, F64, I32, LIST_STR, MAP_STR, STR, Table
+from pipeline.core.schema import CONTRACT_VERSION, CURATED_TABLES, F64, I32, LIST_STR, MAP_STR, STR, Table
+from pipeline.core.settings import PROJECT, Settings
 
-ROOT = Path(__file__).resolve().parent.parent
-SUITES_DIR = ROOT / "expectations"
-REPORT_DIR = ROOT / "reports" / "validation"
+SUITES_DIR = Settings.expectations
+REPORT_DIR = PROJECT / "reports" / "validation"
 FAILED_PAGE = "_failed"  # Data Docs page of a table's failed expectations, with their values and rows
 
 CRITICAL = "critical"
@@ -231,7 +231,7 @@ def build_suites() -> dict[str, dict]:
             "name": name,
             "expectations": _contract_expectations(table) + _semantic_expectations(name),
             "meta": {"contract_version": CONTRACT_VERSION, "table": name,
-                     "generated_by": "python -m pipeline.validate --write-suites",
+                     "generated_by": "python -m pipeline.stages.validate --write-suites",
                      "description": table.en},
             "notes": None,
         }
@@ -558,6 +558,23 @@ def _suite_object(gx, spec: dict):
                       for e in spec["expectations"]])
 
 
+_FRAME_CONTEXT = None
+_FRAME_RUNS = 0
+
+
+def validate_frame(name: str, df: pd.DataFrame, spec: dict) -> list:
+    """One suite (as data) run on one frame, with complete results: for a stage that checks its own
+    input or output (score). One GX context per process, since each makes a temporary docs folder."""
+    global _FRAME_CONTEXT, _FRAME_RUNS
+    gx = _gx()
+    if _FRAME_CONTEXT is None:
+        _FRAME_CONTEXT = _context(None)
+    _FRAME_RUNS += 1
+    batch = _FRAME_CONTEXT.data_sources.add_pandas(f"{name}-{_FRAME_RUNS}").add_dataframe_asset(name) \
+        .add_batch_definition_whole_dataframe("all").get_batch(batch_parameters={"dataframe": df.reset_index(drop=True)})
+    return batch.validate(_suite_object(gx, spec), result_format="COMPLETE").results
+
+
 def _columns_of(kwargs: dict) -> list[str]:
     cols = [kwargs[k] for k in ("column", "column_A", "column_B") if k in kwargs]
     return cols + list(kwargs.get("column_list") or [])
@@ -649,7 +666,7 @@ def validate_tables(tables: dict[str, pd.DataFrame], suites_dir: Path = SUITES_D
         if name not in suites:
             report.critical.append(Failure(table=name, expectation="suite present", columns=[], severity=CRITICAL,
                                            check="suite present",
-                                           meaning=f"{suites_dir}/{name}.json exists (python -m pipeline.validate "
+                                           meaning=f"{suites_dir}/{name}.json exists (python -m pipeline.stages.validate "
                                                    f"--write-suites)", observed="missing"))
     prepared = _prepare({n: df for n, df in tables.items()})
     ctx = _context(report_dir)
@@ -768,8 +785,8 @@ def read_tables(directory: Path) -> dict[str, pd.DataFrame]:
 
 def main(argv: list[str] | None = None) -> int:
     """Exit 1 on a critical failure, or on a warning when --strict / STRICT=1."""
-    ap = argparse.ArgumentParser(prog="python -m pipeline.validate")
-    ap.add_argument("tables_dir", nargs="?", type=Path, default=ROOT / "curated",
+    ap = argparse.ArgumentParser(prog="python -m pipeline.stages.validate")
+    ap.add_argument("tables_dir", nargs="?", type=Path, default=Settings.curated,
                     help="directory of <table>.parquet (default curated/)")
     ap.add_argument("--suites", type=Path, default=SUITES_DIR)
     ap.add_argument("--report", type=Path, default=REPORT_DIR)

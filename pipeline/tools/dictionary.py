@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sys
 
-from .schema import CONTRACT_VERSION, CURATED_TABLES, SCORE_TABLES, Table
-from .settings import PROJECT
+from pipeline.core.schema import CONTRACT_VERSION, CURATED_TABLES, SCORE_TABLES, Table
+from pipeline.core.settings import PROJECT
 
 BEGIN, END = "<!-- contract:begin -->", "<!-- contract:end -->"
 
@@ -34,8 +34,8 @@ def render_readme(text: str) -> str:
 def main() -> int:
     docs = PROJECT / "docs" / "data-dictionary.md"
     docs.parent.mkdir(exist_ok=True)
-    docs.write_text("# Kamus data / data dictionary\n\nGenerated from `pipeline/schema.py` by "
-                    "`python -m pipeline.dictionary`; do not edit by hand.\n\n" + contract_markdown() + "\n",
+    docs.write_text("# Kamus data / data dictionary\n\nGenerated from `pipeline/core/schema.py` by "
+                    "`python -m pipeline.tools.dictionary`; do not edit by hand.\n\n" + contract_markdown() + "\n",
                     encoding="utf-8")
     readme = PROJECT / "README.md"
     readme.write_text(render_readme(readme.read_text(encoding="utf-8")), encoding="utf-8")

@@ -29,7 +29,8 @@ from typing import Iterable, Iterator
 
 import numpy as np
 
-from .reader import PageContent, PageLimitExceeded, Segment, Word
+from pipeline.core.errors import PageLimitExceeded
+from pipeline.core.model import PageContent, Segment, Word
 
 LANG = "ind"
 MIN_DPI, MAX_DPI = 100.0, 400.0

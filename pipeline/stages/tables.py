@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .schema import DECREES, INDICATORS, POSITIONS
+from pipeline.core.schema import DECREES, INDICATORS, POSITIONS
 
 NORMALISED = ("2", "4")  # the columns contracts v2 and v4 added are filled by the normalise stage, not here
 

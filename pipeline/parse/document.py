@@ -1,0 +1,191 @@
+"""Parse stage: one decree PDF -> what was read, with file/page/box provenance.
+
+The document is read as a stream of flow lines (header fields, jabatan/tugas/fungsi blocks) and
+table grids, in reading order over all pages. A position's table fragments are stitched into
+logical rows (repeated headers dropped, rows broken over a page joined, merged or empty NO/SASARAN
+cells meaning "same sasaran"), and each row's stacked indicators are split into their own records.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from pipeline.core.errors import ParseError
+from pipeline.core.files import sha256_file
+from pipeline.core.model import PageContent
+from pipeline.core.text import join_lines
+from pipeline.parse.geometry import Grid, Line, bbox_of, find_grids, group_lines
+from pipeline.parse.indicators import build_indicators
+from pipeline.parse.labels import Field, PositionBlock, split_items, split_label
+from pipeline.readers import open_pages
+
+PARSER_VERSION = "1"
+AGENCY = re.compile(r"^(DINAS|BADAN|SEKRETARIAT|INSPEKTORAT|KECAMATAN|KELURAHAN|SATUAN|RUMAH\s+SAKIT|RSUD|"
+                    r"KANTOR|BAGIAN|UPTD?|PEMERINTAH|DPRD)\b")
+
+
+PAGE_NUMBER = re.compile(r"^[-–—(]?\s*(hal(aman)?\.?\s*)?\d{1,4}\s*([-–—)]|dari\s+\d{1,4})?$", re.I)
+MARGIN = 0.09  # top and bottom share of the page where running headers and page numbers live
+
+
+def _furniture(pages: list[PageContent], flows: list[list[Line]]) -> set[int]:
+    """Page numbers and running headers/footers: lines in the page margins that are page numbers
+    or repeat (digits aside) at the same height on at least half the pages. They are not content;
+    a 'Label :' line never is furniture."""
+    def margin(ln: Line, pg: PageContent) -> bool:
+        return ln.bottom < pg.height * MARGIN or ln.top > pg.height * (1 - MARGIN)
+
+    seen: dict[tuple[str, int], set[int]] = {}
+    for pg, lines in zip(pages, flows):
+        for ln in lines:
+            if margin(ln, pg):
+                seen.setdefault((re.sub(r"\d+", "#", ln.text), round(ln.top / 3)), set()).add(pg.number)
+    out = set()
+    for pg, lines in zip(pages, flows):
+        for ln in lines:
+            repeats = len(seen[(re.sub(r"\d+", "#", ln.text), round(ln.top / 3))]) if margin(ln, pg) else 0
+            if margin(ln, pg) and not split_label(ln) and (
+                    PAGE_NUMBER.match(ln.text) or repeats >= max(2, len(pages) / 2)):
+                out.add(id(ln))
+    return out
+
+
+def _stream(pages: list[PageContent]):
+    tables, flows = [], []
+    for pg in pages:
+        grids, outside = find_grids(pg.segments, pg.words, pg.number)
+        tables.append(grids)
+        flows.append(group_lines(outside, pg.number))
+    skip = _furniture(pages, flows)
+    for pg, grids, lines in zip(pages, tables, flows):
+        items = [(ln.top, 0, ln) for ln in lines if id(ln) not in skip]
+        items += [(g.top, 1, g) for g in grids]
+        for _, _, it in sorted(items, key=lambda t: (t[0], t[1])):
+            yield pg, it
+
+
+def parse_pages(pages: list[PageContent]) -> dict:
+    """Read a decree from its pages; raises ParseError when it is not one."""
+    header: dict[str, Field] = {}
+    title_lines: list[Line] = []
+    positions: list[PositionBlock] = []
+    current: Field | None = None
+    warnings: list[dict] = []
+    for pg, it in _stream(pages):
+        if isinstance(it, Grid):
+            current = None
+            if positions:
+                positions[-1].grids.append(it)
+                positions[-1].page_last = it.page
+            continue
+        ln: Line = it
+        lab = split_label(ln)
+        if lab:
+            key, label, value = lab
+            fld = Field(key, label, [Line(value, ln.page)] if value else [],
+                        value[0].x0 if value else None, Line(value, ln.page).bold if value else ln.bold)
+            if key in ("lampiran", "nomor", "tanggal"):
+                if not positions:
+                    header.setdefault(key, fld)
+                    current = fld
+                else:
+                    current = None
+                continue
+            if key == "jabatan" or not positions:
+                positions.append(PositionBlock(page_first=ln.page, page_last=ln.page))
+            pos = positions[-1]
+            if key in pos.fields:  # a second "Tugas" label without a new Jabatan: a new block
+                positions.append(PositionBlock(page_first=ln.page, page_last=ln.page))
+                pos = positions[-1]
+            pos.fields[key] = fld
+            current = fld
+            continue
+        if current is not None and _continues(current, ln):
+            if current.value_x is None:
+                current.value_x = ln.x0
+            current.lines.append(ln)
+            if positions and current in positions[-1].fields.values():
+                positions[-1].page_last = ln.page
+            continue
+        current = None
+        if not positions and header:
+            title_lines.append(ln)
+    if not positions:
+        raise ParseError(f"no IKI position block ('Jabatan :') found on {len(pages)} pages")
+    return _assemble(header, title_lines, positions, warnings)
+
+
+def _continues(fld: Field, ln: Line) -> bool:
+    prev = fld.lines[-1] if fld.lines else None
+    if fld.value_x is not None and ln.x0 < fld.value_x - 3:
+        return False
+    if prev is not None and prev.page == ln.page and ln.top - prev.bottom > 2.2 * ln.size:
+        return False
+    return fld.key in ("tugas", "fungsi") or ln.bold == fld.bold
+
+
+def _assemble(header: dict[str, Field], title_lines: list[Line], positions: list[PositionBlock],
+              warnings: list[dict]) -> dict:
+    def value(key: str) -> str:
+        f = header.get(key)
+        return join_lines([ln.text for ln in f.lines]) if f else ""
+
+    texts = [ln.text for ln in title_lines]
+    cut = next((k for k, t in enumerate(texts) if k > 0 and AGENCY.match(t.upper())), len(texts) - 1 if len(texts) > 1 else len(texts))
+    decree = {"lampiran_of": value("lampiran"), "nomor": value("nomor"), "tanggal": value("tanggal"),
+              "title": join_lines(texts[:cut]), "agency": join_lines(texts[cut:])}
+    out_positions = []
+    for no, pos in enumerate(positions, 1):
+        jab = pos.fields.get("jabatan")
+        tugas_numbered, tugas = split_items(pos.fields["tugas"].lines) if "tugas" in pos.fields else (False, [])
+        fungsi_numbered, fungsi = split_items(pos.fields["fungsi"].lines) if "fungsi" in pos.fields else (False, [])
+        columns, indicators = build_indicators(pos, no, warnings)
+        if not pos.grids:
+            warnings.append({"page": pos.page_first, "position_no": no, "message": "position has no indicator table"})
+        out_positions.append({
+            "position_no": no,
+            "labels": {k: f.label for k, f in pos.fields.items()},
+            "jabatan": join_lines([ln.text for ln in jab.lines]) if jab else "",
+            "tugas": tugas, "tugas_numbered": tugas_numbered,
+            "fungsi": fungsi, "fungsi_numbered": fungsi_numbered,
+            "page_first": pos.page_first, "page_last": pos.page_last,
+            "columns": columns,
+            "cells": {k: bbox_of(f.lines, []) for k, f in pos.fields.items()},
+            "indicators": indicators,
+        })
+    return {"decree": decree, "decree_cells": {k: bbox_of(f.lines, []) for k, f in header.items()},
+            "positions": out_positions, "warnings": warnings}
+
+
+def parse_pdf(path: Path, max_pages: int = 0, reader: str = "pdfplumber", on_page=None, ocr_threads: int = 1) -> dict:
+    """The interim record of one PDF: decree fields, positions, indicators with provenance;
+    scanned pages are read by OCR, `ocr_threads` pages at a time."""
+    path = Path(path)
+    digest = sha256_file(path)
+    pages = []
+    for pg in open_pages(path, max_pages, reader, ocr_threads):
+        pages.append(pg)
+        if on_page:
+            on_page(pg.number)
+    if not pages:
+        raise ParseError("PDF has no pages")
+    scanned = [pg.number for pg in pages if not pg.words and pg.n_images]
+    if scanned:  # scanned pages are read by OCR into the same page shape
+        from pipeline.readers import ocr  # noqa: PLC0415 - only scans need it
+        if not ocr.available():
+            raise ParseError(f"image-only: no text layer on {len(scanned)} pages, and OCR (tesseract-ocr-ind) "
+                             "is not installed", page=scanned[0])
+        by_no = {}
+        for pg in ocr.read_pdf(path, max_pages, pages=scanned, threads=ocr_threads):
+            by_no[pg.number] = pg
+            if on_page:  # seconds per page: the guard's time limit counts these too
+                on_page(pg.number)
+        pages = [by_no.get(pg.number, pg) for pg in pages]
+    if not any(pg.words for pg in pages):
+        if scanned:
+            raise ParseError(f"image-only: OCR found no text on {len(scanned)} scanned pages", page=scanned[0])
+        raise ParseError(f"no text on {len(pages)} pages: the pages are blank", page=1)
+    result = parse_pages(pages)
+    return {"parser_version": PARSER_VERSION, "source_file": path.name, "sha256": digest,
+            "decree_id": digest[:16], "n_pages": len(pages), "source_kind": "ocr" if scanned else "text",
+            **result}

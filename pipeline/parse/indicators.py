@@ -1,0 +1,132 @@
+"""A position's table fragments -> logical rows -> one record per indicator, with cell boxes."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pipeline.core.text import join_lines
+from pipeline.parse.fractions import fraction
+from pipeline.parse.geometry import Line, bbox_of
+from pipeline.parse.labels import PositionBlock
+from pipeline.parse.rows import (SHARED_ROLES, Part, Row, column_numbers, distribute, grid_rows, header_texts,
+                                 is_tail, merge_into, role_of, split_stacked)
+from pipeline.readers.ocr import confidence
+
+@dataclass
+class Sasaran:
+    label: str
+    lines: list[Line]
+
+
+def build_indicators(pos: PositionBlock, position_no: int, warnings: list[dict]) -> tuple[list[str], list[dict]]:
+    """Stitch a position's table fragments into logical rows, then into indicator records."""
+    columns: list[str] | None = None
+    headers: list[str] = []
+    rows: list[Row] = []
+    last_page = None
+    for grid in pos.grids:
+        start = 0
+        texts = header_texts(grid, 0)
+        if texts is not None:
+            start = 1
+            if columns is None:
+                headers = texts
+                columns = []
+                for t in texts:
+                    r = role_of(t)
+                    key = r if r and r not in columns else f"extra:{t}"
+                    columns.append(key)
+        if columns is None:
+            warnings.append({"page": grid.page, "position_no": position_no,
+                             "message": "table without a header row before it; skipped"})
+            continue
+        if len(grid.xs) - 1 != len(columns):
+            warnings.append({"page": grid.page, "position_no": position_no,
+                             "message": f"table has {len(grid.xs) - 1} columns, header has {len(columns)}"})
+            continue
+        new_page = last_page is not None and grid.page != last_page
+        for k, row in enumerate(r for r in grid_rows(grid, start, columns) if not column_numbers(r)):
+            if k == 0 and new_page and rows and is_tail(row, rows[-1]):
+                merge_into(rows[-1], row)
+            else:
+                row.new_page = k == 0 and new_page
+                rows.append(row)
+        last_page = grid.page
+    if columns is None:
+        return [], []
+    for role in ("sasaran", "indikator", "formulasi", "sumber_data", "penanggung_jawab"):
+        if role not in columns:
+            warnings.append({"page": pos.page_first, "position_no": position_no,
+                             "message": f"table has no {role.upper().replace('_', ' ')} column "
+                                        f"(header: {' | '.join(headers)})"})
+    uses_numbers = any(r.parts.get("no", Part()).text for r in rows)
+    sasaran: list[Sasaran] = []
+    records: list[dict] = []
+    for row in rows:
+        no = row.parts.get("no", Part())
+        sas = row.parts.get("sasaran", Part())
+        if {"no", "sasaran"} <= row.covered or (not no.text and not sas.text and sasaran):
+            pass
+        elif no.text or not sasaran:
+            sasaran.append(Sasaran(no.text, list(sas.lines)))
+        elif row.new_page and (uses_numbers or sas.text[:1].islower()):
+            sasaran[-1].lines += sas.lines
+        else:
+            sasaran.append(Sasaran("", list(sas.lines)))
+        row.sasaran_index = len(sasaran) - 1
+        ind = row.parts.get("indikator", Part())
+        items = split_stacked(ind)
+        anchors = [item[2] for item in items]
+        tol = 0.5 * (ind.lines[0].size if ind.lines else 8)
+        split = {key: distribute(part, anchors, tol) for key, part in row.parts.items()
+                 if key not in ("no", "sasaran", "indikator")}
+        for key in SHARED_ROLES + tuple(k for k in split if k.startswith("extra:")):
+            if key in split and len(items) > 1 and all(not p.lines for p in split[key][1:]):
+                split[key] = [split[key][0]] * len(items)
+        for n, (label, texts, _, item_lines) in enumerate(items):
+            rec = {"row_parts": split, "n": n, "label": label, "texts": texts, "lines": item_lines, "row": row}
+            records.append(rec)
+    return headers, _finish(records, sasaran)
+
+
+def _finish(records: list[dict], sasaran: list[Sasaran]) -> list[dict]:
+    out = []
+    sas_no = {}
+    for ino, rec in enumerate(records, 1):
+        row: Row = rec["row"]
+        n = rec["n"]
+        si = row.sasaran_index
+        s = sasaran[si]
+        sas_no.setdefault(si, len(sas_no) + 1)
+        parts = {k: v[n] for k, v in rec["row_parts"].items()}
+        formula_part = parts.get("formulasi", Part())
+        formulasi, pembilang, penyebut = fraction(formula_part)
+        extra = {k[6:]: p.text for k, p in parts.items() if k.startswith("extra:")}
+        ind_part = row.parts.get("indikator", Part())
+        cells = {
+            "sasaran": bbox_of(s.lines, []),
+            "indikator": bbox_of(rec["lines"], ind_part.boxes),
+            **{k: bbox_of(p.lines, p.boxes) for k, p in parts.items()},
+        }
+        words = [w for ln in s.lines + rec["lines"] for w in ln.words]
+        words += [w for p in parts.values() for ln in p.lines for w in ln.words]
+        out.append({
+            "indicator_no": ino,
+            "sasaran_no": sas_no[si],
+            "sasaran_label": s.label,
+            "sasaran": join_lines([ln.text for ln in s.lines]),
+            "indikator_label": rec["label"],
+            "indikator": join_lines(rec["texts"]),
+            "formulasi": formulasi,
+            "pembilang": pembilang,
+            "penyebut": penyebut,
+            "sumber_data": parts["sumber_data"].text if "sumber_data" in parts else "",
+            "penanggung_jawab": parts["penanggung_jawab"].text if "penanggung_jawab" in parts else "",
+            "target": parts["target"].text if "target" in parts else None,
+            "extra": extra,
+            "page": row.page,
+            "ocr_confidence": confidence(words),
+            "cells": cells,
+        })
+    return out
+
+

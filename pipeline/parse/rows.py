@@ -1,0 +1,186 @@
+"""Table rows: a grid's cells by column role, rows stitched across page breaks, stacked items
+split and the other columns' lines distributed onto them."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from pipeline.core.text import collapse, join_lines
+from pipeline.parse.geometry import Cell, Grid, Line, group_lines
+from pipeline.parse.labels import ITEM_LABEL, label_style
+
+VALUE_ROLES = ("formulasi", "sumber_data", "penanggung_jawab")
+SHARED_ROLES = ("sumber_data", "penanggung_jawab", "target")  # printed once for stacked items
+RULE_TEXT = re.compile(r"^[_\-–—=.]{3,}$")
+
+
+def role_of(header: str) -> str | None:
+    t = re.sub(r"[^A-Z ]", "", header.upper().replace("-", " "))
+    t = collapse(t)
+    compact = t.replace(" ", "")
+    if compact in ("NO", "NOMOR", "NOURUT"):
+        return "no"
+    if "INDIKATOR" in compact:
+        return "indikator"
+    if "SASARAN" in compact:
+        return "sasaran"
+    if "FORMULA" in compact or "PERHITUNGAN" in compact or "RUMUS" in compact:
+        return "formulasi"
+    if "SUMBER" in compact:
+        return "sumber_data"
+    if "PENANGGUNG" in compact or "JAWAB" in compact:
+        return "penanggung_jawab"
+    if "TARGET" in compact:
+        return "target"
+    return None
+
+
+def cell_lines(cell: Cell | None, page: int) -> list[Line]:
+    if cell is None:
+        return []
+    return group_lines(cell.words, page)
+
+
+def header_texts(grid: Grid, row: int) -> list[str] | None:
+    """The row's cell texts when it reads as the IKI table header."""
+    texts = []
+    for i in range(len(grid.xs) - 1):
+        c = grid.cell(row, i)
+        texts.append(join_lines([ln.text for ln in cell_lines(c, grid.page)]) if c else "")
+    roles = {role_of(t) for t in texts if t and len(t.split()) <= 6 and t.upper() == t}
+    return texts if len(roles & {"sasaran", "indikator", "formulasi", "sumber_data", "penanggung_jawab"}) >= 3 else None
+
+
+
+
+@dataclass
+class Part:
+    """Lines of one column of one logical row, with the rules drawn among them."""
+    lines: list[Line] = field(default_factory=list)
+    rules: list[tuple[int, float, float, float]] = field(default_factory=list)  # (page, y, x0, x1)
+    boxes: list[tuple[int, float, float, float, float]] = field(default_factory=list)
+
+    def add(self, cell: Cell, page: int) -> None:
+        lines = cell_lines(cell, page)
+        for ln in lines:
+            if RULE_TEXT.match(ln.text.replace(" ", "")):
+                self.rules.append((page, ln.cy, ln.x0, ln.x1))
+            else:
+                self.lines.append(ln)
+        self.rules += [(page, *r) for r in cell.rules]
+        self.boxes.append((page, cell.x0, cell.top, cell.x1, cell.bottom))
+
+    @property
+    def text(self) -> str:
+        return join_lines([ln.text for ln in self.lines])
+
+
+@dataclass
+class Row:
+    page: int
+    parts: dict[str, Part]
+    covered: set[str]  # columns merged from the row above
+    new_page: bool = False  # first row of a table fragment on a later page
+    sasaran_index: int = -1
+
+
+def grid_rows(grid: Grid, start: int, columns: list[str]) -> list[Row]:
+    rows = []
+    for j in range(start, grid.n_rows):
+        parts, covered = {}, set()
+        for i, key in enumerate(columns):
+            c = grid.cell(j, i)
+            part = Part()
+            if c is None:
+                covered.add(key)
+            else:
+                part.add(c, grid.page)
+            parts[key] = part
+        rows.append(Row(grid.page, parts, covered))
+    return rows
+
+
+def column_numbers(row: Row) -> bool:
+    """The row of column numbers "1 2 3 ..." (or "(1) (2) ...") some tables print under the header."""
+    texts = [p.text for p in row.parts.values() if p.text]
+    return len(texts) >= 3 and all(re.fullmatch(r"\(?\d{1,2}\)?", t) for t in texts) and \
+        [int(t.strip("()")) for t in texts] == list(range(int(texts[0].strip("()")), int(texts[0].strip("()")) + len(texts)))
+
+
+def is_tail(row: Row, prev: Row) -> bool:
+    """Is the first row on a continuation page the rest of a row broken by the page break?
+    New rows are filled and top-aligned in every column; a broken row's rest is not."""
+    if row.parts.get("no", Part()).text:
+        return False
+    ind = row.parts.get("indikator", Part())
+    if not ind.lines or ind.text[0].islower():
+        return True
+    prev_ind = prev.parts.get("indikator", Part())
+    if prev_ind.lines and ITEM_LABEL.match(prev_ind.text) and not ITEM_LABEL.match(ind.text):
+        return True
+    tol = 0.5 * ind.lines[0].size
+    for r in VALUE_ROLES:
+        part = row.parts.get(r)
+        if part is None:
+            continue
+        if not part.lines or part.lines[0].top < ind.lines[0].top - tol:
+            return True
+    return False
+
+
+def merge_into(dst: Row, src: Row) -> None:
+    for key, part in src.parts.items():
+        d = dst.parts.setdefault(key, Part())
+        d.lines += part.lines
+        d.rules += part.rules
+        d.boxes += part.boxes
+
+
+def _after(key: tuple[int, float], anchor: tuple[int, float], tol: float) -> bool:
+    return key[0] > anchor[0] or (key[0] == anchor[0] and key[1] >= anchor[1] - tol)
+
+
+def split_stacked(part: Part) -> list[tuple[str, list[str], tuple[int, float], list[Line]]]:
+    """INDIKATOR cell -> [(label, texts without the label, anchor, lines)] per stacked indicator:
+    items start at a label of the first item's style and indent, or after blank space."""
+    lines = part.lines
+    if not lines:
+        return [("", [], (0, 0.0), [])]
+    first = ITEM_LABEL.match(lines[0].text)
+    starts = [0]
+    for k in range(1, len(lines)):
+        a, b = lines[k - 1], lines[k]
+        if first:
+            m = ITEM_LABEL.match(b.text)
+            if m and label_style(m.group(1)) == label_style(first.group(1)) and abs(b.x0 - lines[0].x0) <= 3:
+                starts.append(k)
+        elif a.page == b.page and b.top - a.bottom > 0.9 * b.size:
+            starts.append(k)
+    items = []
+    for n, s in enumerate(starts):
+        item_lines = lines[s: starts[n + 1] if n + 1 < len(starts) else len(lines)]
+        chunk = [ln.text for ln in item_lines]
+        label = ""
+        if first:
+            m = ITEM_LABEL.match(chunk[0])
+            label, chunk[0] = m.group(1), chunk[0][m.end():]
+        items.append((label, chunk, lines[s].key, item_lines))
+    return items
+
+
+def distribute(part: Part, anchors: list[tuple[int, float]], tol: float) -> list[Part]:
+    """Assign a column's lines and rules to the stacked item whose top they follow."""
+    out = [Part(boxes=part.boxes) for _ in anchors]
+
+    def slot(key: tuple[int, float]) -> int:
+        k = 0
+        for n, a in enumerate(anchors):
+            if _after(key, a, tol):
+                k = n
+        return k
+
+    for ln in part.lines:
+        out[slot(ln.key)].lines.append(ln)
+    for r in part.rules:
+        out[slot(r[:2])].rules.append(r)
+    return out
