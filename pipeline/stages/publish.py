@@ -14,6 +14,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from pipeline.core.files import atomic_path, atomic_write, fsync_dir
 from pipeline.core.schema import Table
 
 PARQUET_OPTIONS = dict(compression="zstd", use_dictionary=True, write_statistics=True,
@@ -36,12 +37,9 @@ def to_arrow(df: pd.DataFrame, table: Table) -> pa.Table:
 
 
 def write_parquet(df: pd.DataFrame, table: Table, path: Path) -> None:
-    """Write via a temporary file in the same directory and rename, so no half file is ever seen."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    pq.write_table(to_arrow(df, table), tmp, **PARQUET_OPTIONS)
-    with open(tmp, "rb") as f:
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    """Written whole or not at all: no half file is ever seen."""
+    with atomic_path(path) as tmp:
+        pq.write_table(to_arrow(df, table), tmp, **PARQUET_OPTIONS)
 
 
 def write_dataset(df: pd.DataFrame, table: Table, root: Path, previous: Path | None = None) -> tuple[int, int]:
@@ -67,9 +65,7 @@ def write_dataset(df: pd.DataFrame, table: Table, root: Path, previous: Path | N
             os.link(old, out)
             kept += 1
             continue
-        tmp = out.with_name(".part-0.parquet.tmp")
-        tmp.write_bytes(data)
-        os.replace(tmp, out)
+        atomic_write(out, data)
         written += 1
     return written, kept
 
@@ -120,7 +116,7 @@ def swap(staging: Path, curated: Path) -> Path:
         link.unlink()
     os.symlink(os.path.relpath(final, curated.parent), link)
     os.replace(link, curated)
-    _fsync_dir(curated.parent)
+    fsync_dir(curated.parent)
     return final
 
 
@@ -153,11 +149,3 @@ def _alive(pid: str) -> bool:
     except PermissionError:
         return True
     return int(pid) != os.getpid()
-
-
-def _fsync_dir(d: Path) -> None:
-    fd = os.open(d, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

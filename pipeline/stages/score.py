@@ -11,9 +11,7 @@ import csv
 import io
 import json
 import math
-import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +22,7 @@ import yaml
 
 from pipeline.stages.publish import write_parquet
 from pipeline.stages.validate import validate_frame
+from pipeline.core.files import atomic_write
 from pipeline.core.schema import SCORE_SUMMARY, SCORES
 from pipeline.core.settings import Settings
 
@@ -295,21 +294,6 @@ def _template_name(decree: pd.Series, taken: set[str]) -> str:
     return stem
 
 
-def _atomic_bytes(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
 def _workbook_bytes(decree: pd.Series, rows: list[dict]) -> bytes:
     """Styled, frozen, protected sheet: grey read-only texts, yellow cells to fill, hidden keys."""
     import datetime as dt
@@ -419,6 +403,7 @@ def write_templates(curated_dir: Path, out_dir: Path, overwrite: bool = False) -
     """One workbook (and CSV twin) per decree; existing files are kept unless overwrite, since they may be filled."""
     cur = _read_curated(curated_dir)
     out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     taken: set[str] = set()
     for _, decree in cur["decrees"].sort_values("decree_id").iterrows():
@@ -435,7 +420,7 @@ def write_templates(curated_dir: Path, out_dir: Path, overwrite: bool = False) -
                            (out_dir / f"{stem}.csv", lambda: _csv_text(rows).encode("utf-8"))):
             if path.exists() and not overwrite:
                 continue
-            _atomic_bytes(path, data())
+            atomic_write(path, data())
             written.append(path)
     return written
 
