@@ -1,5 +1,9 @@
-"""The data dictionary (kamus data), generated from schema.py into docs/data-dictionary.md and the
-README's contract section, so the documentation can never disagree with the Parquet files."""
+"""The data dictionary (kamus data), generated from core/schema.py into docs/data-dictionary.md, so
+the documentation can never disagree with the Parquet files. The README links to it; it holds no
+copy of the contract.
+
+    python -m pipeline.tools.dictionary        # (`make docs`) rewrite docs/data-dictionary.md
+"""
 from __future__ import annotations
 
 import sys
@@ -7,7 +11,20 @@ import sys
 from pipeline.core.schema import CONTRACT_VERSION, CURATED_TABLES, SCORE_TABLES, Table
 from pipeline.core.settings import PROJECT
 
-BEGIN, END = "<!-- contract:begin -->", "<!-- contract:end -->"
+DICTIONARY = PROJECT / "docs" / "data-dictionary.md"
+
+PREAMBLE = """\
+# Kamus data / data dictionary
+
+Generated from `pipeline/core/schema.py` by `python -m pipeline.tools.dictionary` (`make docs`); do
+not edit by hand. What each contract version added: [CHANGELOG.md](../CHANGELOG.md).
+
+Tables in `curated/`; every column's meaning is also stored in the Parquet field metadata
+(`description_id`, `description_en`). "As printed" means the cell's text with wrapped lines joined
+by single spaces (no space after a line ending in a hyphen or slash attached to a word: "e-" +
+"government" is "e-government"), runs of spaces collapsed, nothing else changed. Empty cells are
+`""`, not null. The column "since" gives the contract version that added the column.
+"""
 
 
 def table_markdown(table: Table) -> str:
@@ -25,20 +42,14 @@ def contract_markdown() -> str:
     return f"Contract version {CONTRACT_VERSION}.\n\n" + "\n\n".join(table_markdown(t) for t in tables)
 
 
-def render_readme(text: str) -> str:
-    head, rest = text.split(BEGIN, 1)
-    _, tail = rest.split(END, 1)
-    return f"{head}{BEGIN}\n{contract_markdown()}\n{END}{tail}"
+def dictionary_markdown() -> str:
+    """The whole of docs/data-dictionary.md."""
+    return f"{PREAMBLE}\n{contract_markdown()}\n"
 
 
 def main() -> int:
-    docs = PROJECT / "docs" / "data-dictionary.md"
-    docs.parent.mkdir(exist_ok=True)
-    docs.write_text("# Kamus data / data dictionary\n\nGenerated from `pipeline/core/schema.py` by "
-                    "`python -m pipeline.tools.dictionary`; do not edit by hand.\n\n" + contract_markdown() + "\n",
-                    encoding="utf-8")
-    readme = PROJECT / "README.md"
-    readme.write_text(render_readme(readme.read_text(encoding="utf-8")), encoding="utf-8")
+    DICTIONARY.parent.mkdir(exist_ok=True)
+    DICTIONARY.write_text(dictionary_markdown(), encoding="utf-8")
     return 0
 
 
