@@ -1,6 +1,7 @@
 """reports/index.html, the visual extraction report, on real runs of the sample decree: what it
 shows, that every warning carries its picture, that reruns write the same bytes, that it is quick,
 and that headless Chromium renders it from the file system."""
+import copy
 import csv
 import dataclasses
 import hashlib
@@ -143,6 +144,25 @@ def test_located_warnings_and_failures_get_pictures(sample_run, tmp_path):
     assert 'class="position"' not in html  # nothing of a failed file is shown as published
     for s in set(_imgs(html)):
         assert (settings.reports / s).is_file()
+
+
+def test_text_from_pdfs_is_escaped(sample_run, tmp_path):
+    """File names, cell texts and messages come from untrusted PDFs: markup in them is shown as
+    text, never run (autoescaped templates)."""
+    result, settings, _ = sample_run
+    settings = _copy_reports(settings, tmp_path)
+    evil = '<script>alert("x")</script>'
+    rec = copy.deepcopy(result.records[0])
+    rec["source_file"] = f"{evil}.pdf"
+    rec["positions"][0]["jabatan"] = evil
+    rec["positions"][0]["indicators"][0]["indikator"] = evil
+    run = dataclasses.replace(result, records=[rec], warnings=[
+        {"file": f"{evil}.pdf", "page": 1, "position_no": 1, "message": f"cell {evil}"}])
+    html = write_html_report(run, settings).read_text(encoding="utf-8")
+    assert "<script" not in html
+    escaped = escape(evil, quote=False)  # &lt;script&gt;alert("x")&lt;/script&gt;
+    assert html.count(escaped.split('"')[0]) >= 4  # file name (header and item), jabatan, indikator, message
+    assert "&lt;/script&gt;" in html
 
 
 def _chromium(tmp: Path, *args: str) -> subprocess.CompletedProcess:
