@@ -17,6 +17,7 @@ from pipeline.core.text import join_lines
 from pipeline.parse.geometry import Grid, Line, bbox_of, find_grids, group_lines
 from pipeline.parse.indicators import build_indicators
 from pipeline.parse.labels import Field, PositionBlock, split_items, split_label
+from pipeline.parse.rows import CORE_ROLES, role_of
 from pipeline.readers import open_pages
 
 PARSER_VERSION = "1"
@@ -153,8 +154,22 @@ def _assemble(header: dict[str, Field], title_lines: list[Line], positions: list
             "cells": {k: bbox_of(f.lines, []) for k, f in pos.fields.items()},
             "indicators": indicators,
         })
+    _absent_columns(out_positions, warnings)
     return {"decree": decree, "decree_cells": {k: bbox_of(f.lines, []) for k, f in header.items()},
             "positions": out_positions, "warnings": warnings}
+
+
+def _absent_columns(positions: list[dict], warnings: list[dict]) -> None:
+    """One notice per decree for columns its tables do not print (those fields stay empty): a
+    layout choice of the agency, not a fault of any one position."""
+    absent = set()
+    for p in positions:
+        roles = {role_of(h) for h in p["columns"]}
+        absent |= {r for r in ("no", *CORE_ROLES) if p["columns"] and r not in roles}
+    if absent:
+        names = ", ".join(r.upper().replace("_", " ") for r in ("no", *CORE_ROLES) if r in absent)
+        warnings.append({"page": None, "position_no": None,
+                         "message": f"notice: the tables print no {names} column; those fields are empty"})
 
 
 def parse_pdf(path: Path, max_pages: int = 0, reader: str = "pdfplumber", on_page=None, ocr_threads: int = 1) -> dict:

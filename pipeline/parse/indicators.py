@@ -53,11 +53,6 @@ def build_indicators(pos: PositionBlock, position_no: int, warnings: list[dict])
         last_page = grid.page
     if columns is None:
         return [], []
-    for role in ("sasaran", "indikator", "formulasi", "sumber_data", "penanggung_jawab"):
-        if role not in columns:
-            warnings.append({"page": pos.page_first, "position_no": position_no,
-                             "message": f"table has no {role.upper().replace('_', ' ')} column "
-                                        f"(header: {' | '.join(headers)})"})
     uses_numbers = any(r.parts.get("no", Part()).text for r in rows)
     sasaran: list[Sasaran] = []
     records: list[dict] = []

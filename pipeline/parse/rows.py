@@ -14,24 +14,30 @@ SHARED_ROLES = ("sumber_data", "penanggung_jawab", "target")  # printed once for
 RULE_TEXT = re.compile(r"^[_\-–—=.]{3,}$")
 
 
+# Column roles by header wording, tried in order on the upper-cased header with punctuation as
+# spaces: the wordings of many agencies (NO / No. / Kode Sasaran; SASARAN, SASARAN STRATEGIS,
+# Sasaran Kinerja Program, KINERJA, SASARAN/KINERJA UTAMA; INDIKATOR ...; PENJELASAN/FORMULASI
+# (PENG)HITUNGAN, ALASAN/PENJELASAN, Formulasi; SUMBER DATA; (Unit) PENANGGUNG JAWAB; TARGET).
+ROLE_WORDS = (
+    ("no", re.compile(r"(NO|NOMOR)( URUT)?|KODE( SASARAN)?")),
+    ("extra", re.compile(r"KODE .*")),  # "Kode Indikator": a column of its own, not the indicator
+    ("indikator", re.compile(r".*\bINDIKATOR\b.*")),
+    ("sasaran", re.compile(r".*\bSASARAN\b.*|KINERJA( UTAMA)?")),
+    ("formulasi", re.compile(r".*\b(FORMULA\w*|PERHITUNGAN|PENGHITUNGAN|RUMUS|PENJELASAN|ALASAN|DEFINISI)\b.*")),
+    ("sumber_data", re.compile(r".*\bSUMBER\b.*")),
+    ("penanggung_jawab", re.compile(r".*\b(PENANGGUNG ?JAWAB|PENANGGUNGJAWAB|PJ)\b.*")),
+    ("target", re.compile(r".*\bTARGET\b.*")),
+)
+CORE_ROLES = ("sasaran", "indikator", "formulasi", "sumber_data", "penanggung_jawab")
+
+
 def role_of(header: str) -> str | None:
-    t = re.sub(r"[^A-Z ]", "", header.upper().replace("-", " "))
-    t = collapse(t)
-    compact = t.replace(" ", "")
-    if compact in ("NO", "NOMOR", "NOURUT"):
-        return "no"
-    if "INDIKATOR" in compact:
-        return "indikator"
-    if "SASARAN" in compact:
-        return "sasaran"
-    if "FORMULA" in compact or "PERHITUNGAN" in compact or "RUMUS" in compact:
-        return "formulasi"
-    if "SUMBER" in compact:
-        return "sumber_data"
-    if "PENANGGUNG" in compact or "JAWAB" in compact:
-        return "penanggung_jawab"
-    if "TARGET" in compact:
-        return "target"
+    """The column's role from its header text in any case (None: an extra column)."""
+    t = collapse(re.sub(r"[^A-Z0-9 ]", " ", header.upper()))
+    t = re.sub(r"\bPENANGGUNG JAWAB\b", "PENANGGUNG JAWAB", t)
+    for role, rx in ROLE_WORDS:
+        if rx.fullmatch(t):
+            return None if role == "extra" else role
     return None
 
 
@@ -42,15 +48,15 @@ def cell_lines(cell: Cell | None, page: int) -> list[Line]:
 
 
 def header_texts(grid: Grid, row: int) -> list[str] | None:
-    """The row's cell texts when it reads as the IKI table header."""
+    """The row's cell texts when it reads as the IKI table header: short cells, in any case, that
+    name an INDIKATOR column and at least two more distinct roles."""
     texts = []
     for i in range(len(grid.xs) - 1):
         c = grid.cell(row, i)
         texts.append(join_lines([ln.text for ln in cell_lines(c, grid.page)]) if c else "")
-    roles = {role_of(t) for t in texts if t and len(t.split()) <= 6 and t.upper() == t}
-    return texts if len(roles & {"sasaran", "indikator", "formulasi", "sumber_data", "penanggung_jawab"}) >= 3 else None
-
-
+    roles = [role_of(t) for t in texts if t and len(t.split()) <= 6]
+    core = [r for r in roles if r in CORE_ROLES]
+    return texts if "indikator" in core and len(set(core)) >= 3 and len(core) == len(set(core)) else None
 
 
 @dataclass
