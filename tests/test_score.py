@@ -17,10 +17,11 @@ from openpyxl import load_workbook
 from pipeline.stages import score as S
 from pipeline.stages.normalise import load_aliases, normalise
 from pipeline.core.schema import CURATED_TABLES, SCORE_SUMMARY, SCORE_TABLES, SCORES
+from pipeline.core.settings import DEFAULT_REFERENCE
 from tests.goldlib import gold_frames, load_gold
 
 ROOT = Path(__file__).resolve().parent.parent
-POLICY = ROOT / "reference" / "scoring.yaml"
+POLICY = DEFAULT_REFERENCE / "scoring.yaml"
 SAMPLE_PDF = ROOT / "raw" / "mojokerto-diskominfo-2025.office.pdf"
 DECREE_A = "aaaaaaaaaaaaaaaa"
 DECREE_B = "bbbbbbbbbbbbbbbb"
@@ -34,7 +35,7 @@ def gold_v2(decree_id: str) -> dict[str, pd.DataFrame]:
     frames["decrees"] = frames["decrees"].assign(source_file="mojokerto-diskominfo-2025.office.pdf", n_pages=30)
     frames["positions"] = frames["positions"].assign(page_first=1, page_last=1)
     frames["indicators"] = frames["indicators"].assign(page=1)
-    tables = normalise(frames, load_aliases(ROOT / "reference" / "aliases.csv")).tables
+    tables = normalise(frames, load_aliases(DEFAULT_REFERENCE / "aliases.csv")).tables
     return {k: tables[k] for k in ("decrees", "positions", "indicators")}
 
 

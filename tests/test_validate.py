@@ -15,13 +15,14 @@ import pytest
 from pipeline.stages import normalise as nm
 from pipeline.stages import validate as v
 from pipeline.core.schema import CURATED_TABLES
+from pipeline.core.settings import DEFAULT_REFERENCE
 from tests.goldlib import gold_frames, load_gold
 
 DECREE_ID = "91bf572334d74e78"
 SOURCE = "mojokerto-diskominfo-2025.office.pdf"
 N_PAGES = 30
 
-ALIASES = v.ROOT / "reference" / "aliases.csv"
+ALIASES = DEFAULT_REFERENCE / "aliases.csv"
 
 
 def sample_tables() -> dict[str, pd.DataFrame]:

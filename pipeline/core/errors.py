@@ -13,3 +13,8 @@ class ParseError(Exception):
 class PageLimitExceeded(Exception):
     def __init__(self, n_pages: int, limit: int):
         super().__init__(f"too many pages: {n_pages} (limit {limit})")
+
+
+class UserError(Exception):
+    """A missing or unreadable input the user gave (folder, policy, suite, workbook): the `iki`
+    command prints the message on one line and exits 2, since a traceback would only hide it."""

@@ -3,7 +3,8 @@
 The agency fills one workbook per decree (``write_templates``); ``score`` reads every filled
 workbook or CSV in realisasi/, rejects a whole file on any bad cell (with workbook, sheet, row and
 column in the message) so that half-checked numbers never reach curated/, and scores the rest under
-the policy in reference/scoring.yaml. ``publish_scores`` writes the two tables atomically.
+the policy in scoring.yaml (a project's reference/ or the package's, as Settings resolves it).
+``publish_scores`` writes the two tables atomically.
 """
 from __future__ import annotations
 
@@ -24,10 +25,9 @@ from pipeline.stages.publish import write_parquet
 from pipeline.stages.validate import validate_frame
 from pipeline.core.files import atomic_write
 from pipeline.core.schema import SCORE_SUMMARY, SCORES
-from pipeline.core.settings import Settings
+from pipeline.core.settings import DEFAULT_EXPECTATIONS, DEFAULT_REFERENCE
 
-DEFAULT_POLICY = Settings.policy
-EXPECTATIONS = Settings.expectations
+DEFAULT_POLICY = DEFAULT_REFERENCE / "scoring.yaml"
 TEMPLATE_VERSION = "1"
 SHEET = "Realisasi"
 INFO_SHEET = "Petunjuk"
@@ -691,8 +691,8 @@ def _check_file(f: InputFile, by_key: dict, per_decree: dict, policy: Policy) ->
 
 # --------------------------------------------------------------------------- Great Expectations
 
-def _suite(name: str, policy: Policy) -> dict:
-    suite = json.loads((EXPECTATIONS / f"{name}.json").read_text(encoding="utf-8"))
+def _suite(name: str, policy: Policy, suites_dir: Path) -> dict:
+    suite = json.loads((Path(suites_dir) / f"{name}.json").read_text(encoding="utf-8"))
     for e in suite["expectations"]:  # bounds that depend on the policy are filled in from it
         kw = e["kwargs"]
         if e["type"] == "expect_column_values_to_be_between" and kw.get("column") == "capaian":
@@ -704,10 +704,11 @@ def _suite(name: str, policy: Policy) -> dict:
     return suite
 
 
-def run_suite(name: str, df: pd.DataFrame, policy: Policy) -> list[tuple[str, str | None, list[int]]]:
+def run_suite(name: str, df: pd.DataFrame, policy: Policy,
+              suites_dir: Path = DEFAULT_EXPECTATIONS) -> list[tuple[str, str | None, list[int]]]:
     """Failed expectations as (check, column, failing row indexes). The suites are the contract for
     realisation input and scores, run through the validate stage so both behave alike."""
-    results = validate_frame(name, df, _suite(name, policy))
+    results = validate_frame(name, df, _suite(name, policy, suites_dir))
     failed = []
     for r in results:
         if not r.success:
@@ -873,8 +874,10 @@ def summarise(scores: pd.DataFrame, policy: Policy) -> pd.DataFrame:
     return pd.DataFrame(out)[SCORE_SUMMARY.names]
 
 
-def score(curated_dir: Path, realisasi_dir: Path, policy_path: Path = DEFAULT_POLICY) -> ScoreResult:
-    """Score every filled input; a file with any error contributes nothing, the others still score."""
+def score(curated_dir: Path, realisasi_dir: Path, policy_path: Path = DEFAULT_POLICY,
+          suites_dir: Path = DEFAULT_EXPECTATIONS) -> ScoreResult:
+    """Score every filled input; a file with any error contributes nothing, the others still score.
+    A run passes the policy and suites its Settings resolved (a project's own or the package's)."""
     policy = load_policy(policy_path)
     cur = _read_curated(curated_dir)
     by_key, per_decree = _reference(cur)
@@ -884,7 +887,7 @@ def score(curated_dir: Path, realisasi_dir: Path, policy_path: Path = DEFAULT_PO
         records = [] if f.errors else _check_file(f, by_key, per_decree, policy)
         if not f.errors and records:
             frame = pd.DataFrame([{k: v for k, v in r.items() if not k.startswith("_")} for r in records])
-            for exp, col, idx in run_suite("realisasi", frame, policy):
+            for exp, col, idx in run_suite("realisasi", frame, policy, suites_dir):
                 rws = [records[i]["_row"] for i in idx][:5]
                 f.err(rws[0] if len(rws) == 1 else None, col,
                       f"expectation failed: {exp}" + (f" at rows {rws}" if rws else ""))
@@ -919,7 +922,7 @@ def score(curated_dir: Path, realisasi_dir: Path, policy_path: Path = DEFAULT_PO
         all_rows = all_rows.sort_values(["decree_id", "periode", "position_no", "indicator_no"]).reset_index(drop=True)
         summary = summarise(all_rows, policy)
         scores = all_rows[SCORES.names].reset_index(drop=True)
-        for exp, col, idx in run_suite("scores", scores, policy):
+        for exp, col, idx in run_suite("scores", scores, policy, suites_dir):
             errors.append(ScoreError(SCORES_TABLE_ERROR, None, None, col, f"expectation failed: {exp} at rows {idx[:5]}"))
     return ScoreResult(scores, summary, errors, accepted, sorted(rejected), skipped)
 
@@ -930,7 +933,7 @@ def publish_scores(result: ScoreResult, curated_dir: Path) -> list[Path]:
     """Write scores.parquet and score_summary.parquet; rows are sorted and carry no timestamps, so reruns
     on the same input give byte-identical files."""
     if any(e.workbook == SCORES_TABLE_ERROR for e in result.errors):
-        raise ValueError("the computed scores fail expectations/scores.json; nothing published")
+        raise ValueError("the computed scores fail the suite scores.json; nothing published")
     curated_dir = Path(curated_dir)
     out = []
     for table, df in ((SCORES, result.scores), (SCORE_SUMMARY, result.summary)):
