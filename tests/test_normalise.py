@@ -15,16 +15,16 @@ import pyarrow as pa
 import pytest
 
 from pipeline.stages import normalise as nz
+from pipeline.stages.normalise import clustering
 from pipeline.run.executors import DaskExecutor, LocalExecutor
 from pipeline.stages.normalise import (AUTO_MERGE, REVIEW_MIN, Aliases, decide, jabatan_form, load_aliases, match_form,
                                 normalise, parse_aliases, text_key, word_difference)
 from pipeline.core.schema import CURATED_TABLES
-from pipeline.core.settings import Settings
+from pipeline.core.settings import DEFAULT_REFERENCE, Settings
 from tests.goldlib import gold_frames, load_gold
 
-ROOT = Path(__file__).resolve().parents[1]
 PAIRS = Path(__file__).parent / "data" / "match_pairs.csv"
-ALIASES = ROOT / "reference" / "aliases.csv"
+ALIASES = DEFAULT_REFERENCE / "aliases.csv"
 
 
 # --- fixtures ----------------------------------------------------------------------------------
@@ -498,13 +498,13 @@ def test_pairs_decided_by_worker_processes_equal_one_process(monkeypatch):
     printed = sorted({match_form(x) for col in ("indikator", "sasaran") for x in t["indicators"][col]})
     typos = [f.replace(w, w + w[-1], 1) for f in printed for w in [max(f.split(), key=len)] if len(w) >= 6]
     forms = sorted(set(printed) | set(typos) | {f + " DAERAH" for f in printed})  # same, and review, pairs
-    one_block = nz._decide_all(forms)
-    monkeypatch.setattr(nz, "PARALLEL_MIN", 2)
-    monkeypatch.setattr(nz, "BLOCK", 7)
+    one_block = clustering._decide_all(forms)
+    monkeypatch.setattr(clustering, "PARALLEL_MIN", 2)
+    monkeypatch.setattr(clustering, "BLOCK", 7)
     assert len(one_block) > 50 and {d.verdict for _, _, d in one_block} == {"same", "review"}
     with LocalExecutor(Settings(workers=2)) as local, DaskExecutor(Settings(workers=2)) as dask:
-        assert nz._decide_all(forms, local.map_blocks) == nz._decide_all(forms) == one_block
-        assert nz._decide_all(forms, dask.map_blocks) == one_block
+        assert clustering._decide_all(forms, local.map_blocks) == clustering._decide_all(forms) == one_block
+        assert clustering._decide_all(forms, dask.map_blocks) == one_block
         one, two = normalise(t, Aliases()), normalise(t, Aliases(), local.map_blocks)
     for name in one.tables:
         pd.testing.assert_frame_equal(one.tables[name], two.tables[name])
