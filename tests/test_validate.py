@@ -36,6 +36,9 @@ def sample_tables() -> dict[str, pd.DataFrame]:
     pages = ind.groupby("position_no")["page"].agg(["min", "max"])
     pos["page_first"] = pos["position_no"].map(pages["min"])
     pos["page_last"] = pos["position_no"].map(pages["max"])
+    # what the run's cell check finds: the one empty cell of the sample is empty in the PDF itself
+    pos["flags"] = [[] for _ in range(len(pos))]
+    ind["flags"] = [[] if pj else ["penanggung_jawab_empty_in_pdf"] for pj in ind["penanggung_jawab"]]
     aliases = nm.load_aliases(ALIASES) if ALIASES.exists() else nm.parse_aliases("")
     normalised = nm.normalise({"decrees": dec, "positions": pos, "indicators": ind}, aliases).tables
     out = {}
@@ -82,16 +85,36 @@ def test_suite_columns_and_types_follow_schema(name):
     assert keys in uniq
 
 
-def test_every_expectation_has_severity_and_meaning():
+def test_every_expectation_has_action_and_meaning():
     gx = v._gx()
     for name, spec in v.load_suites(v.SUITES_DIR).items():
         if name not in CURATED_TABLES:
             continue
         for e in spec["expectations"]:
-            assert e["meta"]["severity"] in (v.CRITICAL, v.WARNING), (name, e)
-            assert e["meta"]["meaning"] and "\n" not in e["meta"]["meaning"], (name, e)
+            meta = e["meta"]
+            assert meta["action"] in v.ACTIONS, (name, e)
+            assert meta["meaning"] and "\n" not in meta["meaning"], (name, e)
+            # a warned row carries a flag where the table has flags; nothing but a warning flags
+            assert bool(meta.get("flag")) == (meta["action"] == v.WARN and name in v.FLAGGED_TABLES), (name, e)
         suite = v._suite_object(gx, spec)  # GX accepts every expectation as written
         assert len(suite.expectations) == len(spec["expectations"])
+
+
+def test_defaults_withhold_no_more_than_a_position_for_a_cell():
+    """A misread cell (any row-level check of positions or indicators) costs at most its position;
+    only a broken contract stops the run; the decree-wide checks are the decree's own rows."""
+    suites = v.load_suites(v.SUITES_DIR)
+    for name in ("positions", "indicators"):
+        for e in suites[name]["expectations"]:
+            contract = e["meta"]["check"] in ("type", "not null", "columns match contract", "has rows") or (
+                e["meta"]["check"] == "unique" and e["meta"]["action"] == v.FAIL_RUN)
+            assert e["meta"]["action"] in ((v.FAIL_RUN,) if contract else (v.WARN, v.DROP_POSITION)), e
+    empty = {e["kwargs"]["column"]: e["meta"] for e in suites["indicators"]["expectations"]
+             if e["meta"]["check"] == "not empty"}
+    assert set(empty) == {"sasaran", "indikator", "formulasi", "sumber_data", "penanggung_jawab"}
+    assert all(m["action"] == v.DROP_POSITION and m["unless_flag"] == f"{c}_empty_in_pdf" for c, m in empty.items())
+    decree = {e["meta"]["check"]: e["meta"]["action"] for e in suites["decrees"]["expectations"]}
+    assert decree["has indicators"] == decree["has positions"] == v.DROP_DECREE
 
 
 # --- the sample decree -------------------------------------------------------------------------
@@ -222,13 +245,6 @@ def _page_beyond_decree(t):
     return (26, 2)
 
 
-def _gap_in_positions(t):
-    for name in ("positions", "indicators"):
-        df = t[name]
-        df.loc[df.position_no == 26, "position_no"] = 27
-    return (27, None)
-
-
 def _jenis_formula_unknown(t):
     ind = t["indicators"]
     ind.loc[_rows(ind, 1, 7), "jenis_formula"] = "rasio"
@@ -243,7 +259,6 @@ BROKEN = {
     "duplicated row": (_duplicated_row, "indicators", "unique", None),
     "fraction without denominator": (_fraction_without_denominator, "indicators", "fraction complete", None),
     "page beyond n_pages": (_page_beyond_decree, "indicators", "page <= n_pages", "page"),
-    "gap in position_no": (_gap_in_positions, "positions", "contiguous from 1", "position_no"),
     "jenis_formula outside its set": (_jenis_formula_unknown, "indicators", "jenis_formula in set", "jenis_formula"),
 }
 
@@ -281,6 +296,39 @@ def test_duplicated_row_also_breaks_contiguity(tmp_path):
     report = v.validate_tables(tables, v.SUITES_DIR, None)
     checks = {(f.table, f.check) for f in report.critical}
     assert ("indicators", "unique") in checks and ("indicators", "contiguous from 1") in checks
+
+
+def test_verdict_covers_every_offending_row_once(tmp_path):
+    """Issue 21: seven positions with a blank formula each (more than the rows shown) are all
+    withheld, nothing else; the decree's own gap and the warnings become flags, not withholding."""
+    tables = sample_tables()
+    ind = tables["indicators"]
+    broken = [(p, 1) for p in (2, 4, 6, 8, 10, 12, 14)]
+    for p, i in broken:
+        ind.loc[_rows(ind, p, i), "formulasi"] = ""
+    report = v.validate_tables(tables, v.SUITES_DIR, None)
+    (f,) = [f for f in report.critical if f.title == "indicators.formulasi not empty"]
+    assert len(f.rows) == v.MAX_ROWS and len(f.units) == len(broken) == f.unexpected_count
+    verdict = v.decide(report)
+    assert not verdict.fail_run
+    assert set(verdict.withheld) == {(DECREE_ID, p) for p, _ in broken}
+    assert all(u["indicator_no"] == 1 and u["source_file"] == SOURCE for fs in verdict.withheld.values() for _, u in fs)
+    assert verdict.flags == {("indicators", DECREE_ID, 16, 1): {"penanggung_jawab_unresolved"},
+                             ("indicators", DECREE_ID, 9, 3): {"printed_twice"}}
+    flagged = v.add_flags(tables, verdict.flags)["indicators"]
+    row = flagged[_rows(flagged, 16, 1)].iloc[0]
+    assert row["flags"] == ["penanggung_jawab_empty_in_pdf", "penanggung_jawab_unresolved"]
+
+
+def test_broken_contract_fails_the_run():
+    tables = sample_tables()
+    _duplicated_row(tables)
+    verdict = v.decide(v.validate_tables(tables, v.SUITES_DIR, None))
+    assert "indicators.decree_id unique" in {f.title for f in verdict.fail_run}  # the key (decree_id, ...)
+    tables = sample_tables()
+    _missing_column(tables)
+    verdict = v.decide(v.validate_tables(tables, v.SUITES_DIR, None))
+    assert "indicators columns match contract" in {f.title for f in verdict.fail_run}
 
 
 def test_warnings_fail_only_when_strict(tmp_path):

@@ -7,12 +7,16 @@ from dataclasses import dataclass, field
 
 @dataclass
 class Failure:
+    """A file that failed, or a unit of it withheld: where exactly (page, position, indicator, cell)."""
     file: str
     sha256: str
     stage: str
     page: int | None
     reason: str
     detail: str = ""
+    position_no: int | None = None
+    indicator_no: int | None = None
+    cell: str = ""  # the column of the offending cell
 
 
 @dataclass
@@ -35,7 +39,10 @@ class RunResult:
     normalise_warnings: list[str] = field(default_factory=list)
     unchanged: bool = False  # nothing changed since the last publish: stages skipped
     partitions: tuple[int, int] = (0, 0)  # LAYOUT=dataset: partition files (written, kept from the last version)
+    withheld: dict[str, int] = field(default_factory=lambda: {"decrees": 0, "positions": 0})  # by validation
+    refused: str = ""  # why nothing was published though no expectation failed the run (--strict, all withheld)
 
     @property
     def exit_code(self) -> int:
-        return 1 if self.failures or self.critical else 0
+        """1 when anything was withheld, failed or refused: CI notices, the rest is published."""
+        return 1 if self.failures or self.critical or self.refused else 0

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import pyarrow as pa
 
-CONTRACT_VERSION = "4"
+CONTRACT_VERSION = "5"
 
 STR = pa.string()
 I32 = pa.int32()
@@ -108,6 +108,9 @@ POSITIONS = Table(
         Column("snap_score", F64, "skor kemiripan (0-100) teks OCR dengan entri katalog pengganti; kosong bila tidak diganti",
                "similarity (0-100) of the OCR text to the catalogue entry it was snapped to; null when not snapped",
                "94.7", nullable=True, since="4"),
+        Column("flags", LIST_STR, "peringatan yang berlaku untuk baris ini (mis. penanggung_jawab_empty_in_pdf); "
+               "daftar kosong bila tidak ada", "the warnings that apply to this row (e.g. "
+               "penanggung_jawab_empty_in_pdf); an empty list when none", "[position_key_repeated]", since="5"),
     ),
 )
 
@@ -158,6 +161,11 @@ INDICATORS = Table(
         Column("snap_score", F64, "skor kemiripan (0-100) terendah sel yang diganti; kosong bila tidak ada",
                "lowest similarity (0-100) of the row's snapped cells to their catalogue entries; null when none",
                "96.3", nullable=True, since="4"),
+        Column("flags", LIST_STR, "peringatan yang berlaku untuk baris ini: sel kosong di PDF (<kolom>_empty_in_pdf) "
+               "dan aturan validasi tingkat peringatan; daftar kosong bila tidak ada",
+               "the warnings that apply to this row: a cell empty in the PDF itself (<column>_empty_in_pdf) and the "
+               "warning-level validation rules it fails; an empty list when none", "[formulasi_empty_in_pdf]",
+               since="5"),
     ),
 )
 

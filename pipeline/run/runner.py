@@ -21,8 +21,9 @@ from pipeline.run.pool import sniff
 from pipeline.stages.normalise import load_aliases, normalise
 from pipeline.stages.publish import clean_versions, discard, stage, swap
 from pipeline.stages.score import publish_scores, report as score_report, score
+from pipeline.stages.cells import EMPTY_IN_PDF, Empty, check_empty_cells
 from pipeline.stages.tables import build_tables
-from pipeline.stages.validate import Validator
+from pipeline.stages.validate import Validator, Verdict, add_flags, decide
 
 PACKAGE = Path(__file__).resolve().parents[1]
 
@@ -124,7 +125,7 @@ def fingerprint(settings: Settings, result: RunResult) -> str:
         h.update(p.relative_to(PACKAGE).as_posix().encode() + p.read_bytes())
     for rec in sorted(result.records, key=lambda r: r["decree_id"]):
         h.update(f"{rec['decree_id']}|{rec['source_file']}|".encode())
-    inputs = [settings.reference / "aliases.csv", settings.policy, *sorted(settings.expectations.glob("*.json"))]
+    inputs = [settings.aliases, settings.policy, *sorted(settings.expectations.glob("*.json"))]
     if settings.realisasi.is_dir():
         inputs += sorted(p for p in settings.realisasi.iterdir() if p.is_file())
     for p in inputs:
@@ -144,20 +145,23 @@ def _unchanged(settings: Settings, result: RunResult, fp: str) -> bool:
     if saved["fingerprint"] != fp:
         return False
     result.validation, result.scoring, result.review = saved["validation"], saved["scoring"], saved["review"]
+    result.withheld = saved["withheld"]
     result.warnings += saved["warnings"]
     result.failures += [Failure(**f) for f in saved["failures"]]
     result.published = result.unchanged = True
     return True
 
 
-def run(settings: Settings) -> RunResult:
+def run(settings: Settings, strict: bool = False) -> RunResult:
+    """Publish everything that passed; with `strict`, publish only when nothing was withheld,
+    failed or warned (curated/ then stays exactly as it was)."""
     started = time.monotonic()
     result = RunResult()
     validator = Validator()
     validator.start()  # imports Great Expectations at lowest priority: on what the parse leaves idle
     try:
         with _executor(settings) as executor:
-            _publish(settings, result, validator, executor)
+            _publish(settings, result, validator, executor, strict)
         result.seconds = time.monotonic() - started
         write_reports(result, settings)  # while the validator writes its Data Docs
     finally:
@@ -165,82 +169,114 @@ def run(settings: Settings) -> RunResult:
     return result
 
 
-def _publish(settings: Settings, result: RunResult, validator: Validator, executor: Executor) -> None:
+def _publish(settings: Settings, result: RunResult, validator: Validator, executor: Executor, strict: bool) -> None:
+    """Validate everything read once, withhold the units it decides, flag rows, stage the rest, swap."""
     clean_versions(settings.curated)
     _read(settings, result, executor)
     fp = fingerprint(settings, result)
     if _unchanged(settings, result, fp):
         return
     n_read_warnings, n_read_failures = len(result.warnings), len(result.failures)
-    staging, report = _stage_and_validate(settings, result, validator, executor)
-    blamed = _blamed_files(report, {r["source_file"] for r in result.records})
-    if blamed:  # quarantine the annexes that fail, publish the others
-        for f in report.critical:
-            for name in sorted(blamed & _files_of(f)):
-                page = next((r.get("page") for r in f.rows if r.get("source_file") == name), None)
-                result.failures.append(Failure(name, _sha_of(result, name), "validate", page,
-                                               f"failed validation: {f.title}", "; ".join(f.lines())[:500]))
-        result.records = [r for r in result.records if r["source_file"] not in blamed]
-        discard(staging)
-        staging, report = _stage_and_validate(settings, result, validator, executor, docs=False)
+    empty = _check_cells(settings, result)
+    tables = _normalise(settings, result, executor)
+    staging = _stage(settings, result, tables)
+    report = validator.validate(staging.resolve(), settings.expectations.resolve(),
+                                (settings.reports / "validation").resolve())
+    verdict = decide(report)
     result.validation = report.lines()
     result.warnings += [{"file": None, "page": None, "position_no": None, "message": w} for w in result.normalise_warnings]
-    result.critical += [f.title for f in report.critical]
     result.warnings += [{"file": None, "page": None, "position_no": None, "message": f"validation: {f.title}"}
                         for f in report.warnings]
-    if not result.critical:
-        memo = {"fingerprint": fp, "validation": result.validation, "scoring": result.scoring,
-                "review": result.review, "warnings": result.warnings[n_read_warnings:],
-                "failures": [asdict(f) for f in result.failures[n_read_failures:]]}
-        (staging / RUN_MEMO).write_text(json.dumps(memo, ensure_ascii=False, indent=1), encoding="utf-8")
-        swap(staging, settings.curated)
-        result.published = True
-    else:
+    if verdict.fail_run:
+        result.critical += [f.title for f in verdict.fail_run]
         discard(staging)
-
-
-def _stage_and_validate(settings: Settings, result: RunResult, validator: Validator, executor: Executor,
-                        docs: bool = True):
-    """Normalise, stage, score and validate; Data Docs describe the first pass (all that was read)."""
-    normalised = normalise(build_tables(result.records), load_aliases(settings.reference / "aliases.csv"),
-                           executor.map_blocks)
-    normalised.review.to_csv(settings.interim / "review.csv", index=False)
-    result.review = len(normalised.review)
-    staging, result.partitions = stage(normalised.tables, CURATED_TABLES, settings.curated,
-                                       dataset=settings.layout == "dataset")
+        return
+    if verdict.withheld:  # the tables again without them: keys and catalogue as if never read
+        _withhold(result, verdict, empty)
+        if not result.records:  # publishing no rows would wipe curated/
+            result.refused = "no decree passed validation"
+            discard(staging)
+            return
+        tables = _normalise(settings, result, executor)
+    if verdict.withheld or verdict.flags:
+        staging = _stage(settings, result, add_flags(tables, verdict.flags))
     if settings.realisasi.is_dir():
         result.scoring = []
         score_into(staging, settings, result)
-    report = validate_staged(validator, staging, settings, docs)
+    if strict and (result.failures or result.warnings or result.critical):
+        result.refused = (f"--strict: {len(result.failures)} failure(s) or withheld unit(s), "
+                          f"{len(result.warnings)} warning(s)")
+        discard(staging)
+        return
+    if result.critical:  # the scores failed their own expectations
+        discard(staging)
+        return
+    memo = {"fingerprint": fp, "validation": result.validation, "scoring": result.scoring,
+            "review": result.review, "warnings": result.warnings[n_read_warnings:], "withheld": result.withheld,
+            "failures": [asdict(f) for f in result.failures[n_read_failures:]]}
+    (staging / RUN_MEMO).write_text(json.dumps(memo, ensure_ascii=False, indent=1), encoding="utf-8")
+    swap(staging, settings.curated)
+    result.published = True
+
+
+def _check_cells(settings: Settings, result: RunResult) -> dict[str, Empty]:
+    """Flags for cells empty in the PDF itself, each also a warning naming its cell; per decree, why
+    its other empty cells are misreads."""
+    out = {}
+    for rec in result.records:
+        out[rec["decree_id"]] = empty = check_empty_cells(rec, settings.raw / rec["source_file"], settings.reader)
+        result.warnings += [{"file": rec["source_file"], "page": page, "position_no": p,
+                             "message": f"indicator {i}: {col} is empty in the PDF; published with the flag "
+                                        f"{EMPTY_IN_PDF.format(col)}"}
+                            for (p, i, col), (page, why) in sorted(empty.items()) if not why]
+    return out
+
+
+def _normalise(settings: Settings, result: RunResult, executor: Executor) -> dict:
+    normalised = normalise(build_tables(result.records), load_aliases(settings.aliases), executor.map_blocks)
+    normalised.review.to_csv(settings.interim / "review.csv", index=False)
+    result.review = len(normalised.review)
     result.normalise_warnings = normalised.warnings
-    return staging, report
+    return normalised.tables
 
 
-def validate_staged(validator: Validator, staging: Path, settings: Settings, docs: bool):
-    return validator.validate(staging.resolve(), settings.expectations.resolve(),
-                              (settings.reports / "validation").resolve() if docs else None)
+def _stage(settings: Settings, result: RunResult, tables: dict) -> Path:
+    """The tables written to a fresh staging folder (the same one again on a second call)."""
+    staging, result.partitions = stage(tables, CURATED_TABLES, settings.curated, dataset=settings.layout == "dataset")
+    return staging
 
 
-def _files_of(failure) -> set[str]:
-    """The files an expectation's offending rows come from (all its files when it names no row)."""
-    rows = {r["source_file"] for r in failure.rows if r.get("source_file")}
-    return rows or set(failure.files)
-
-
-def _blamed_files(report, files: set[str]) -> set[str]:
-    """Files a critical failure points at, when some files are left to publish."""
-    blamed = set().union(*(_files_of(f) for f in report.critical)) & files if report.critical else set()
-    return blamed if blamed and blamed != files else set()
-
-
-def _sha_of(result: RunResult, name: str) -> str:
-    return next(r["sha256"] for r in result.records if r["source_file"] == name)
+def _withhold(result: RunResult, verdict: Verdict, empty: dict[str, Empty]) -> None:
+    """Take the withheld decrees and positions out of what is published, one failure line per
+    offending cell; a decree left without positions is withheld whole."""
+    units = set(verdict.withheld)
+    for rec in result.records:
+        kept = [p for p in rec["positions"] if (rec["decree_id"], p["position_no"]) not in units]
+        if not kept and (rec["decree_id"], None) not in units:
+            units.add((rec["decree_id"], None))
+            result.failures.append(Failure(rec["source_file"], rec["sha256"], "validate", None,
+                                           "withheld decree: none of its positions passed validation"))
+    sha = {r["decree_id"]: r["sha256"] for r in result.records}
+    lines = []
+    for (decree_id, position_no), found in verdict.withheld.items():
+        what = f"withheld position {position_no}" if position_no is not None else "withheld decree"
+        for f, u in found:
+            why = empty.get(decree_id, {}).get((u["position_no"], u["indicator_no"], f.column), (None, ""))[1]
+            lines.append(Failure(u["source_file"], sha[decree_id], "validate", u["page"], f"{what}: failed {f.title}",
+                                 "; ".join(x for x in (f.meaning, why and f"{f.column}: {why}") if x),
+                                 u["position_no"], u["indicator_no"], f.column or ""))
+    result.failures += sorted(lines, key=lambda x: (x.file, x.position_no or 0, x.indicator_no or 0, x.cell, x.reason))
+    result.records = [r for r in result.records if (r["decree_id"], None) not in units]
+    for rec in result.records:
+        rec["positions"] = [p for p in rec["positions"] if (rec["decree_id"], p["position_no"]) not in units]
+    result.withheld = {"decrees": sum(1 for _, p in units if p is None),
+                       "positions": sum(1 for d, p in units if p is not None and (d, None) not in units)}
 
 
 def score_into(staging: Path, settings: Settings, result: RunResult) -> None:
     """Score the filled realisation files against the staged tables; a bad workbook is reported
     and skipped, the others still score."""
-    scored = score(staging, settings.realisasi, settings.policy)
+    scored = score(staging, settings.realisasi, settings.policy, settings.expectations)
     for e in scored.errors:
         result.failures.append(Failure(str(e.workbook), "", "score", None, str(e)))
     if scored.accepted:
@@ -256,11 +292,12 @@ def write_reports(result: RunResult, settings: Settings) -> None:
     settings.reports.mkdir(parents=True, exist_ok=True)
     with open(settings.reports / "failures.csv", "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
-        w.writerow(["file", "sha256", "stage", "page", "reason", "detail"])
+        w.writerow(["file", "sha256", "stage", "page", "position_no", "indicator_no", "cell", "reason", "detail"])
         for x in result.failures:
-            w.writerow([x.file, x.sha256, x.stage, x.page or "", x.reason, x.detail])
+            w.writerow([x.file, x.sha256, x.stage, x.page or "", x.position_no or "", x.indicator_no or "", x.cell,
+                        x.reason, x.detail])
     summary = {k: getattr(result, k) for k in ("files", "pages", "positions", "indicators", "parsed", "cached",
-                                                 "published", "critical")}
+                                                 "published", "withheld", "critical", "refused")}
     summary["dataset_partitions"] = dict(zip(("written", "kept"), result.partitions))
     summary["warnings"] = result.warnings
     summary["failures"] = [asdict(x) for x in result.failures]
@@ -282,14 +319,20 @@ def summary_lines(result: RunResult) -> list[str]:
                                       f"position {w['position_no']}" if w.get("position_no") else None) if x)
         lines.append(f"WARNING {where + ': ' if where else ''}{w['message']}")
     for x in result.failures:
-        page = f", p.{x.page}" if x.page else ""
-        lines.append(f"ERROR {x.file}{page}: {x.reason}")
+        where = [f"p.{x.page}" if x.page else "", f"position {x.position_no}" if x.position_no else "",
+                 f"indicator {x.indicator_no}" if x.indicator_no else "", x.cell]
+        lines.append(f"ERROR {', '.join([x.file, *filter(None, where)])}: {x.reason}")
     lines += [ln for ln in result.scoring if not ln.startswith("error:")]
     lines += [ln for ln in result.validation if ln.startswith(("CRITICAL", "validation:"))]
     if result.review:
         lines.append(f"{result.review} uncertain match(es) to review in interim/review.csv")
     if result.critical:
         lines.append("NOT PUBLISHED: critical validation failures; curated/ left as it was")
+    if result.refused:
+        lines.append(f"NOT PUBLISHED ({result.refused}); curated/ left as it was")
+    if any(result.withheld.values()):
+        lines.append(f"withheld by validation: {result.withheld['decrees']} whole decree(s) and "
+                     f"{result.withheld['positions']} position(s) of others; the rest is published")
     if result.failures:
-        lines.append(f"{len(result.failures)} file(s) failed; see reports/failures.csv")
+        lines.append(f"{len(result.failures)} failure(s); see reports/failures.csv")
     return lines

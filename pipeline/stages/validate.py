@@ -1,14 +1,20 @@
 """Validate stage: nothing reaches curated/ unless it passes the expectation suites.
 
-The suites in expectations/*.json are generated from pipeline.schema (columns, types,
+The suites in pipeline/defaults/expectations/*.json are generated from pipeline.schema (columns, types,
 nullability, keys) plus the semantic rules below, so the contract is typed once; the files
 are committed so a rule change shows up in review. Rules that span tables (contiguous
 numbering, a position without indicators, page <= n_pages, penanggung_jawab resolving) are
 kept as ordinary Great Expectations expectations on helper columns (prefixed "_") that this
 module joins onto each table before validating, so every rule appears in Data Docs with its
-severity and meaning.
+action and meaning.
 
-    python -m pipeline.stages.validate --write-suites          # regenerate expectations/*.json
+Each expectation declares an action (meta "action"): `warn` publishes the offending rows with the
+expectation's flag in their `flags`; `drop_position` withholds the positions its rows belong to;
+`drop_decree` the decrees; `fail_run` publishes nothing. Validation runs once on everything read and
+`decide` turns every offending row (all of them, not a sample) into that verdict, so a bad cell
+costs its position and nothing else.
+
+    python -m pipeline.stages.validate --write-suites          # regenerate pipeline/defaults/expectations/*.json
     python -m pipeline.stages.validate [CURATED_DIR] [--strict] # validate *.parquet, exit 1 on failure
 """
 from __future__ import annotations
@@ -31,14 +37,19 @@ from typing import Any
 import pandas as pd
 
 from pipeline.core.schema import CONTRACT_VERSION, CURATED_TABLES, F64, I32, LIST_STR, MAP_STR, STR, Table
-from pipeline.core.settings import PROJECT, Settings
+from pipeline.core.settings import DEFAULT_EXPECTATIONS, Settings
+from pipeline.stages.cells import EMPTY_IN_PDF, REQUIRED
 
-SUITES_DIR = Settings.expectations
-REPORT_DIR = PROJECT / "reports" / "validation"
+SUITES_DIR = DEFAULT_EXPECTATIONS  # `--write-suites` (make docs) writes the package's defaults here
+REPORT_DIR = Settings.reports / "validation"
 FAILED_PAGE = "_failed"  # Data Docs page of a table's failed expectations, with their values and rows
 
 CRITICAL = "critical"
 WARNING = "warning"
+# What a failed expectation costs, smallest first. Defaults: a misread cell withholds its position.
+WARN, DROP_POSITION, DROP_DECREE, FAIL_RUN = "warn", "drop_position", "drop_decree", "fail_run"
+ACTIONS = (WARN, DROP_POSITION, DROP_DECREE, FAIL_RUN)
+FLAGGED_TABLES = ("positions", "indicators")  # the tables with a `flags` column
 JENIS_FORMULA = ("persentase", "jumlah", "rata_rata", "indeks", "nilai")
 # "188/15/416-113/2025", "188.45/ /KPTS/416-012/2024" (slot left blank for the hand-written
 # number), "800/123/KPTS/2024"; or "12 TAHUN 2024". Ends with a year either way.
@@ -47,37 +58,51 @@ TAHUN_REGEX = r"(?:19|20)\d\d"
 NOT_BLANK_REGEX = r"\S"
 PERCENT_REGEX = r"(?i)[x×*]\s*100\s*%"
 DECREE_ID_REGEX = r"^[0-9a-f]{16}$"
-MAX_ROWS = 5  # offending rows listed per failed expectation
+MAX_ROWS = 5  # offending rows shown per failed expectation (all of them decide, see `units`)
 
 # Helper columns this module adds before validation (see _prepare); the suites list them so the
 # column-set check stays exact.
 HELPERS: dict[str, tuple[str, ...]] = {
-    "decrees": ("_n_positions",),
-    "positions": ("_n_pages", "_expected_position_no", "_n_indicators"),
+    "decrees": ("_n_positions", "_n_indicators"),
+    "positions": ("_n_pages", "_n_indicators"),
     "indicators": ("_n_pages", "_position_exists", "_page_in_position_pages", "_expected_indicator_no",
                    "_fraction_parts", "_persentase_has_base", "_penanggung_jawab_resolves", "_in_catalog",
                    "_printed_once"),
 }
 NOT_EMPTY_TABLES = ("decrees", "positions", "indicators", "indicator_catalog")
-# Required text: must be non-blank. penanggung_jawab is a warning because decrees do leave that
-# cell empty (the sample, position 16 indicator 1); the other cells carry the indicator itself.
+# Required text: must be non-blank. An indicator cell the parse left empty withholds its position,
+# unless its box on the page holds no text (flag <column>_empty_in_pdf, see pipeline.stages.cells):
+# decrees do leave cells empty (the sample, position 16 indicator 1, penanggung jawab). A catalogue
+# entry is derived from indicator rows, which decide their own positions; it is rebuilt from the
+# rows published, so it only warns.
 REQUIRED_TEXT: dict[str, dict[str, str]] = {
-    "decrees": {"source_file": CRITICAL},
-    "positions": {"jabatan": CRITICAL},
-    "indicators": {"sasaran": CRITICAL, "indikator": CRITICAL, "formulasi": CRITICAL, "sumber_data": CRITICAL,
-                   "penanggung_jawab": WARNING},
-    "indicator_catalog": {"indikator": CRITICAL},
+    "decrees": {"source_file": DROP_DECREE},
+    "positions": {"jabatan": DROP_POSITION},
+    "indicators": {c: DROP_POSITION for c in REQUIRED},
+    "indicator_catalog": {"indikator": WARN},
 }
 
 
 # --- suites ---------------------------------------------------------------------------------
 
-def _expect(kind: str, severity: str, check: str, meaning: str, show: tuple[str, ...] = (), **kwargs) -> dict:
-    meta = {"severity": severity, "check": check, "meaning": meaning}
+def _expect(kind: str, action: str, check: str, meaning: str, show: tuple[str, ...] = (), flag: str = "",
+            unless: str = "", **kwargs) -> dict:
+    """One expectation as suite data. `flag`: what a warned row carries in `flags`; `unless`: rows
+    already carrying this flag only warn (the decree's own gap, not a misread)."""
+    meta = {"action": action, "check": check, "meaning": meaning}
     if show:
         meta["show"] = list(show)
+    if flag:
+        meta["flag"] = flag
+    if unless:
+        meta["unless_flag"] = unless
     # notes repeat the meta because Data Docs render notes, not meta
-    return {"type": kind, "kwargs": kwargs, "meta": meta, "notes": f"{severity.upper()}: {meaning}"}
+    note = f"{action.upper()}: {meaning}" + (f" (rows flagged {unless}: warn)" if unless else "")
+    return {"type": kind, "kwargs": kwargs, "meta": meta, "notes": note}
+
+
+def severity_of(action: str) -> str:
+    return WARNING if action == WARN else CRITICAL
 
 
 def _type_expectation(table: Table, col) -> dict | None:
@@ -86,25 +111,25 @@ def _type_expectation(table: Table, col) -> dict | None:
     if col.type == STR:
         # expect_column_values_to_be_in_type_list(["str"]) fails on pandas 3's str dtype
         # (it compares the dtype object with the class str); _of_type compares dtype.type.
-        return _expect("expect_column_values_to_be_of_type", CRITICAL, "type", what, column=col.name, type_="str")
+        return _expect("expect_column_values_to_be_of_type", FAIL_RUN, "type", what, column=col.name, type_="str")
     if col.type == I32:
         # int64 is accepted: publish casts to int32 and would fail loudly on overflow.
-        return _expect("expect_column_values_to_be_in_type_list", CRITICAL, "type", what, column=col.name,
+        return _expect("expect_column_values_to_be_in_type_list", FAIL_RUN, "type", what, column=col.name,
                        type_list=["int32", "int64", "Int32Dtype", "Int64Dtype"])
     if col.type == F64:
-        return _expect("expect_column_values_to_be_in_type_list", CRITICAL, "type", what, column=col.name,
+        return _expect("expect_column_values_to_be_in_type_list", FAIL_RUN, "type", what, column=col.name,
                        type_list=["float64", "float32"])
     if col.type == LIST_STR:
-        return _expect("expect_column_values_to_be_of_type", CRITICAL, "type", what, column=col.name, type_="list")
+        return _expect("expect_column_values_to_be_of_type", FAIL_RUN, "type", what, column=col.name, type_="list")
     if col.type == MAP_STR:
-        return _expect("expect_column_values_to_be_of_type", CRITICAL, "type", what, column=col.name, type_="dict")
+        return _expect("expect_column_values_to_be_of_type", FAIL_RUN, "type", what, column=col.name, type_="dict")
     return None
 
 
 def _contract_expectations(table: Table) -> list[dict]:
-    """Columns, types, nullability and keys, straight from pipeline.schema."""
+    """Columns, types, nullability and keys, straight from pipeline.schema: a broken contract fails the run."""
     helpers = HELPERS.get(table.name, ())
-    out = [_expect("expect_table_columns_to_match_set", CRITICAL, "columns match contract",
+    out = [_expect("expect_table_columns_to_match_set", FAIL_RUN, "columns match contract",
                    f"{table.name} has exactly the contract-v{CONTRACT_VERSION} columns"
                    + (f" (plus this stage's helper columns {', '.join(helpers)})" if helpers else ""),
                    column_set=[*table.names, *helpers], exact_match=True)]
@@ -113,110 +138,116 @@ def _contract_expectations(table: Table) -> list[dict]:
             out.append(e)
     for col in table.columns:
         if not col.nullable:
-            out.append(_expect("expect_column_values_to_not_be_null", CRITICAL, "not null",
+            out.append(_expect("expect_column_values_to_not_be_null", FAIL_RUN, "not null",
                                f"{col.name} is always filled ({col.en})", column=col.name))
     keys = list(table.keys)
     if len(keys) == 1:
-        out.append(_expect("expect_column_values_to_be_unique", CRITICAL, "unique",
+        out.append(_expect("expect_column_values_to_be_unique", FAIL_RUN, "unique",
                            f"{keys[0]} identifies one row of {table.name}", column=keys[0]))
     else:
-        out.append(_expect("expect_compound_columns_to_be_unique", CRITICAL, "unique",
+        out.append(_expect("expect_compound_columns_to_be_unique", FAIL_RUN, "unique",
                            f"({', '.join(keys)}) identifies one row of {table.name}", column_list=keys))
     if table.name in NOT_EMPTY_TABLES:
-        out.append(_expect("expect_table_row_count_to_be_between", CRITICAL, "has rows",
+        out.append(_expect("expect_table_row_count_to_be_between", FAIL_RUN, "has rows",
                            f"{table.name} is not empty: publishing no rows would wipe curated/", min_value=1))
-    for name, severity in REQUIRED_TEXT.get(table.name, {}).items():
-        out.append(_expect("expect_column_values_to_match_regex", severity, "not empty",
-                           f"{name} is not blank ({table.column(name).en})", column=name, regex=NOT_BLANK_REGEX))
+    for name, action in REQUIRED_TEXT.get(table.name, {}).items():
+        unless = EMPTY_IN_PDF.format(name) if table.name == "indicators" else ""
+        out.append(_expect("expect_column_values_to_match_regex", action, "not empty",
+                           f"{name} is not blank ({table.column(name).en})", unless=unless, column=name, regex=NOT_BLANK_REGEX))
     return out
 
 
 def _semantic_expectations(name: str) -> list[dict]:
-    """The rules of issue 4 that are not plain column facts."""
+    """The rules of issue 4 that are not plain column facts, each with the smallest unit it costs."""
     e = _expect
     if name == "decrees":
         return [
-            e("expect_column_values_to_match_regex", CRITICAL, "decree_id shape",
+            e("expect_column_values_to_match_regex", FAIL_RUN, "decree_id shape",
               "decree_id is the first 16 hex characters of the PDF's SHA-256", column="decree_id",
               regex=DECREE_ID_REGEX),
-            e("expect_column_values_to_be_unique", CRITICAL, "unique",
+            e("expect_column_values_to_be_unique", FAIL_RUN, "unique",
               "one decree per source file", column="source_file"),
-            e("expect_column_values_to_be_between", CRITICAL, "n_pages >= 1",
+            e("expect_column_values_to_be_between", DROP_DECREE, "n_pages >= 1",
               "the PDF has at least one page", column="n_pages", min_value=1),
-            e("expect_column_values_to_match_regex", WARNING, "nomor shape",
+            e("expect_column_values_to_match_regex", WARN, "nomor shape",
               "nomor looks like a decree number, e.g. 188/15/416-113/2025 (ends with a year)",
               column="nomor", regex=NOMOR_REGEX),
-            e("expect_column_values_to_match_regex", WARNING, "tanggal has a year",
+            e("expect_column_values_to_match_regex", WARN, "tanggal has a year",
               "tanggal includes a year, e.g. JANUARI 2025", column="tanggal", regex=TAHUN_REGEX),
-            e("expect_column_values_to_be_between", CRITICAL, "has positions",
+            e("expect_column_values_to_be_between", DROP_DECREE, "has positions",
               "the decree has at least one position block (none means the parser found no table)",
               show=("nomor",), column="_n_positions", min_value=1),
+            e("expect_column_values_to_be_between", DROP_DECREE, "has indicators",
+              "the decree has at least one indicator (none means no table of it could be read)",
+              show=("nomor",), column="_n_indicators", min_value=1),
         ]
     if name == "positions":
         return [
-            e("expect_column_pair_values_to_be_equal", CRITICAL, "contiguous from 1",
-              "position_no runs 1, 2, 3 ... within a decree, without gaps or repeats",
-              column_A="position_no", column_B="_expected_position_no"),
-            e("expect_column_values_to_be_between", CRITICAL, "has indicators",
+            # position_no is the parse's count of blocks; a gap in curated/ is a position withheld
+            e("expect_column_values_to_be_between", DROP_POSITION, "position_no >= 1",
+              "position_no is the 1-based order of the block in the decree (a gap in curated/ is a withheld "
+              "position, named in reports/failures.csv)", column="position_no", min_value=1),
+            e("expect_column_values_to_be_between", DROP_POSITION, "has indicators",
               "every position has at least one indicator", column="_n_indicators", min_value=1),
-            e("expect_column_values_to_be_between", CRITICAL, "page_first >= 1",
+            e("expect_column_values_to_be_between", DROP_POSITION, "page_first >= 1",
               "page_first is a 1-based page number", column="page_first", min_value=1),
-            e("expect_column_pair_values_a_to_be_greater_than_b", CRITICAL, "page_first <= page_last",
+            e("expect_column_pair_values_a_to_be_greater_than_b", DROP_POSITION, "page_first <= page_last",
               "a position block does not end before it starts",
               column_A="page_last", column_B="page_first", or_equal=True),
-            e("expect_column_pair_values_a_to_be_greater_than_b", CRITICAL, "page_last <= n_pages",
+            e("expect_column_pair_values_a_to_be_greater_than_b", DROP_POSITION, "page_last <= n_pages",
               "a position block lies within the decree's pages (n_pages from decrees; missing = unknown decree_id)",
               column_A="_n_pages", column_B="page_last", or_equal=True),
-            e("expect_column_values_to_be_unique", WARNING, "unique",
+            e("expect_column_values_to_be_unique", WARN, "unique",
               "position_key names one position of the decree, so penanggung_jawab_key is unambiguous",
-              show=("jabatan_key", "unit"), column="position_key"),
+              show=("jabatan_key", "unit"), flag="position_key_repeated", column="position_key"),
         ]
     if name == "indicators":
         return [
-            e("expect_column_values_to_be_in_set", CRITICAL, "position exists",
+            e("expect_column_values_to_be_in_set", DROP_POSITION, "position exists",
               "every indicator belongs to a row of positions (same decree_id, position_no)",
               column="_position_exists", value_set=[True]),
-            e("expect_column_pair_values_to_be_equal", CRITICAL, "contiguous from 1",
+            e("expect_column_pair_values_to_be_equal", DROP_POSITION, "contiguous from 1",
               "indicator_no runs 1, 2, 3 ... within a position, without gaps or repeats",
               column_A="indicator_no", column_B="_expected_indicator_no"),
-            e("expect_column_values_to_be_between", CRITICAL, "sasaran_no >= 1",
+            e("expect_column_values_to_be_between", DROP_POSITION, "sasaran_no >= 1",
               "sasaran_no is 1-based", column="sasaran_no", min_value=1),
-            e("expect_column_values_to_be_between", CRITICAL, "page >= 1",
+            e("expect_column_values_to_be_between", DROP_POSITION, "page >= 1",
               "page is a 1-based page number", column="page", min_value=1),
-            e("expect_column_pair_values_a_to_be_greater_than_b", CRITICAL, "page <= n_pages",
+            e("expect_column_pair_values_a_to_be_greater_than_b", DROP_POSITION, "page <= n_pages",
               "an indicator's page lies within the decree's n_pages (missing = unknown decree_id)",
               column_A="_n_pages", column_B="page", or_equal=True),
-            e("expect_column_values_to_be_in_set", WARNING, "page within position",
+            e("expect_column_values_to_be_in_set", WARN, "page within position",
               "an indicator starts on a page of its position block (page_first..page_last)",
-              show=("page",), column="_page_in_position_pages", value_set=[True]),
-            e("expect_column_values_to_be_in_set", CRITICAL, "fraction complete",
+              show=("page",), flag="page_outside_position", column="_page_in_position_pages", value_set=[True]),
+            e("expect_column_values_to_be_in_set", DROP_POSITION, "fraction complete",
               "pembilang and penyebut are both set or both empty: half a fraction means a cell was split wrongly",
               show=("pembilang", "penyebut", "formulasi"), column="_fraction_parts", value_set=["none", "both"]),
-            e("expect_column_values_to_be_in_set", CRITICAL, "jenis_formula in set",
+            e("expect_column_values_to_be_in_set", DROP_POSITION, "jenis_formula in set",
               f"jenis_formula is one of {', '.join(JENIS_FORMULA)}", column="jenis_formula",
               value_set=list(JENIS_FORMULA)),
-            e("expect_column_values_to_be_in_set", WARNING, "persentase has a base",
+            e("expect_column_values_to_be_in_set", WARN, "persentase has a base",
               "a persentase formula has a penyebut or says 'x 100%'",
-              show=("formulasi", "jenis_formula", "penyebut"), column="_persentase_has_base", value_set=[True]),
-            e("expect_column_values_to_be_in_set", WARNING, "resolves to a position",
+              show=("formulasi", "jenis_formula", "penyebut"), flag="persentase_without_base",
+              column="_persentase_has_base", value_set=[True]),
+            e("expect_column_values_to_be_in_set", WARN, "resolves to a position",
               "penanggung_jawab resolves (penanggung_jawab_key) to a position of the same decree",
-              show=("penanggung_jawab", "penanggung_jawab_key"), column="_penanggung_jawab_resolves",
-              value_set=[True]),
-            e("expect_column_values_to_be_in_set", WARNING, "printed once",
+              show=("penanggung_jawab", "penanggung_jawab_key"), flag="penanggung_jawab_unresolved",
+              column="_penanggung_jawab_resolves", value_set=[True]),
+            e("expect_column_values_to_be_in_set", WARN, "printed once",
               "an indicator row (sasaran, indikator, formulasi, sumber data, penanggung jawab) is not printed "
               "twice in one position: a duplicated row", show=("indikator", "sasaran", "formulasi"),
-              column="_printed_once", value_set=[True]),
-            e("expect_column_values_to_be_in_set", CRITICAL, "in catalog",
+              flag="printed_twice", column="_printed_once", value_set=[True]),
+            e("expect_column_values_to_be_in_set", DROP_POSITION, "in catalog",
               "indikator_key is listed in indicator_catalog", show=("indikator_key", "indikator"),
               column="_in_catalog", value_set=[True]),
         ]
     if name == "indicator_catalog":
         return [
-            e("expect_column_values_to_be_between", CRITICAL, "n_positions >= 1",
+            e("expect_column_values_to_be_between", FAIL_RUN, "n_positions >= 1",
               "a catalogue entry is carried by at least one position", column="n_positions", min_value=1),
-            e("expect_column_values_to_be_between", CRITICAL, "n_decrees >= 1",
+            e("expect_column_values_to_be_between", FAIL_RUN, "n_decrees >= 1",
               "a catalogue entry is carried by at least one decree", column="n_decrees", min_value=1),
-            e("expect_column_values_to_be_in_set", CRITICAL, "jenis_formula in set",
+            e("expect_column_values_to_be_in_set", WARN, "jenis_formula in set",
               f"jenis_formula is one of {', '.join(JENIS_FORMULA)}", column="jenis_formula",
               value_set=list(JENIS_FORMULA)),
         ]
@@ -315,12 +346,12 @@ def _prepare(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     dk, pk = ["decree_id"], ["decree_id", "position_no"]
 
     if dec is not None:
-        counts = pos.groupby("decree_id").size().rename("_n") if _has(pos, "decree_id") else None
-        dec["_n_positions"] = (dec["decree_id"].map(counts).fillna(0).astype("int64")
-                               if counts is not None and "decree_id" in dec else None)
+        for helper, rows in (("_n_positions", pos), ("_n_indicators", ind)):
+            counts = rows.groupby("decree_id").size() if _has(rows, "decree_id") else None
+            dec[helper] = (dec["decree_id"].map(counts).fillna(0).astype("int64")
+                           if counts is not None and "decree_id" in dec else None)
     if pos is not None:
         pos["_n_pages"] = _lookup(pos, dk, dec, "n_pages")
-        pos["_expected_position_no"] = _expected_seq(pos, dk, "position_no")
         if _has(pos, *pk) and _has(ind, *pk):
             n = ind.groupby(pk).size().rename("_n").reset_index()
             pos["_n_indicators"] = pos[pk].merge(n, on=pk, how="left")["_n"].fillna(0).astype("int64").to_numpy()
@@ -373,9 +404,10 @@ def _prepare(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
 
 
 def _context_frame(name: str, t: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """Where each row comes from: source_file, page, position_no, jabatan, indicator_no."""
+    """Where each row comes from: decree_id, source_file, page, position_no, jabatan, indicator_no."""
     df = t[name]
     out = pd.DataFrame(index=df.index)
+    out["decree_id"] = df["decree_id"] if "decree_id" in df else None
     out["source_file"] = (_lookup(df, ["decree_id"], t.get("decrees"), "source_file")
                           if name != "decrees" else df.get("source_file"))
     page = "page" if "page" in df else "page_first" if "page_first" in df else None
@@ -403,6 +435,9 @@ class Failure:
     files: list[str] = field(default_factory=list)
     error: str | None = None
     column: str | None = None  # the table column a reader should look at (not a helper column)
+    action: str = FAIL_RUN
+    flag: str = ""  # warn: what the offending rows carry in `flags`
+    units: list[dict] = field(default_factory=list)  # every offending row: where it is, and `excused` (unless_flag)
 
     @property
     def title(self) -> str:
@@ -485,6 +520,52 @@ class ValidationReport:
                 "tables": self.tables, "docs_index": self.docs_index,
                 "critical": [asdict(f) for f in self.critical], "warnings": [asdict(f) for f in self.warnings],
                 "not_evaluated": [asdict(f) for f in self.not_evaluated]}
+
+
+Unit = tuple[str, "int | None"]  # (decree_id, position_no); None: the whole decree
+
+
+@dataclass
+class Verdict:
+    """What one validation decided for every unit it read: withheld decrees and positions (with
+    each failure and offending row that withholds them), flags to add to rows, and the failures
+    that stop the whole publish."""
+    withheld: dict[Unit, list[tuple[Failure, dict]]] = field(default_factory=dict)
+    flags: dict[tuple, set[str]] = field(default_factory=dict)  # (table, decree_id, position_no[, indicator_no])
+    fail_run: list[Failure] = field(default_factory=list)
+
+
+def decide(report: ValidationReport) -> Verdict:
+    """Each failed expectation's action applied to all its offending rows, once. A row-level action
+    whose failure names no row cannot be pinned on a unit, so it stops the run."""
+    verdict = Verdict()
+    for f in [*report.critical, *report.warnings]:
+        if f.action == FAIL_RUN or (f.action != WARN and not f.units):
+            verdict.fail_run.append(f)
+            continue
+        for u in f.units:
+            if f.action == WARN or u["excused"]:
+                if f.flag and f.table in FLAGGED_TABLES:
+                    key = (f.table, u["decree_id"], u["position_no"]) + (
+                        (u["indicator_no"],) if f.table == "indicators" else ())
+                    verdict.flags.setdefault(key, set()).add(f.flag)
+                continue
+            position = u["position_no"] if f.action == DROP_POSITION else None
+            verdict.withheld.setdefault((u["decree_id"], position), []).append((f, u))
+    return verdict
+
+
+def add_flags(tables: dict[str, pd.DataFrame], flags: dict[tuple, set[str]]) -> dict[str, pd.DataFrame]:
+    """The tables with each row's `flags` joined by the warnings decided for it, sorted so a rerun
+    writes the same bytes."""
+    out = dict(tables)
+    for name in FLAGGED_TABLES:
+        df = out[name].copy()
+        keys = ["decree_id", "position_no"] + (["indicator_no"] if name == "indicators" else [])
+        df["flags"] = [sorted(set(_plain(have) or []) | flags.get((name, *key), set()))
+                       for have, key in zip(df["flags"], df[keys].itertuples(index=False, name=None))]
+        out[name] = df
+    return out
 
 
 _GX = None
@@ -586,8 +667,9 @@ def _failure(table: str, res, frame: pd.DataFrame, where: pd.DataFrame) -> Failu
     kwargs = cfg.kwargs
     cols = _columns_of(kwargs)
     r = res.result or {}
-    f = Failure(table=table, expectation=cfg.type, columns=cols, severity=meta.get("severity", CRITICAL),
-                check=meta.get("check", cfg.type), meaning=meta.get("meaning", ""),
+    action = meta.get("action", FAIL_RUN)
+    f = Failure(table=table, expectation=cfg.type, columns=cols, severity=severity_of(action), action=action,
+                flag=meta.get("flag", ""), check=meta.get("check", cfg.type), meaning=meta.get("meaning", ""),
                 unexpected_count=r.get("unexpected_count"), observed=_json_safe(r.get("observed_value")),
                 files=sorted({str(s) for s in where["source_file"].dropna()}) if len(where) else [],
                 column=next((c for c in [*cols, *meta.get("show", [])] if not c.startswith("_")), None))
@@ -597,21 +679,18 @@ def _failure(table: str, res, frame: pd.DataFrame, where: pd.DataFrame) -> Failu
     if cfg.type == "expect_table_columns_to_match_set":
         have, want = set(frame.columns), set(kwargs["column_set"])
         f.observed = {"missing": sorted(want - have), "unexpected": sorted(have - want)}
-    shown = [c for c in [*cols, *meta.get("show", [])] if c in frame.columns]
-    shown = list(dict.fromkeys(shown))
-    seen = []
-    for idx in r.get("partial_unexpected_index_list") or []:
-        if isinstance(idx, dict):  # when unexpected_index_column_names is set
-            continue
-        if idx in seen or idx not in frame.index:
-            continue
-        seen.append(idx)
-        if len(seen) > MAX_ROWS:
-            break
-        row = {k: _json_safe(v) for k, v in where.loc[idx].items()}
-        row["values"] = {c: _json_safe(frame.at[idx, c]) for c in shown}
-        f.rows.append(row)
-    f.rows = f.rows[:MAX_ROWS]
+    shown = list(dict.fromkeys(c for c in [*cols, *meta.get("show", [])] if c in frame.columns))
+    index = [i for i in dict.fromkeys(r.get("unexpected_index_list") or [])
+             if not isinstance(i, dict) and i in frame.index]
+    unless = meta.get("unless_flag")
+    excused = [bool(unless) and "flags" in frame and unless in (_plain(frame.at[i, "flags"]) or []) for i in index]
+    for i, row, ok in zip(index, where.loc[index].to_dict("records"), excused):
+        row = {k: _json_safe(v) for k, v in row.items()}
+        f.units.append({k: row[k] for k in UNIT_KEYS} | {"excused": ok})
+        if len(f.rows) < MAX_ROWS:
+            f.rows.append(row | {"values": {c: _json_safe(frame.at[i, c]) for c in shown}})
+    if f.units and all(excused):  # only the decree's own gaps: published, flagged
+        f.severity = WARNING
     return f
 
 
@@ -627,7 +706,9 @@ def _exception(info) -> str | None:
     return None
 
 
-RESULT_FORMAT = {"result_format": "SUMMARY", "partial_unexpected_count": 20}
+# every offending row's index (the verdict needs all of them), 20 values shown in the Data Docs
+RESULT_FORMAT = {"result_format": "COMPLETE", "partial_unexpected_count": 20}
+UNIT_KEYS = ("decree_id", "source_file", "page", "position_no", "indicator_no")
 CHECK_FORMAT = {"result_format": "BOOLEAN_ONLY"}  # pass or fail only: GX computes no unexpected values
 
 
