@@ -48,6 +48,23 @@ class PageContent:
     words: list[Word]
     segments: list[Segment]
     n_images: int = 0
+    # degrees clockwise the page as displayed (its /Rotate applied) was turned for its text to read
+    # upright: non-zero when content is drawn turned; a picture of the page must be turned as much
+    turned: int = 0
+
+
+def axis_quad(pts: list, tol: float = 1e-3) -> bool:
+    """A closed four-sided path with axis-parallel sides: a rectangle. Within `tol` points, not
+    exactly as pdfminer asks: a page turned by a matrix written with cos 90° = 6e-17 leaves such
+    errors, and would otherwise lose every border drawn as a filled rectangle."""
+    (x0, y0), (x1, y1), (x2, y2), (x3, y3), (x4, y4) = pts[:5]
+
+    def near(a: float, b: float) -> bool:
+        return abs(a - b) <= tol
+
+    return near(x0, x4) and near(y0, y4) and (
+        (near(x0, x1) and near(y1, y2) and near(x2, x3) and near(y3, y0))
+        or (near(y0, y1) and near(x1, x2) and near(y2, y3) and near(x3, x0)))
 
 
 def segments(lines: list[tuple], rects: list[tuple]) -> list[Segment]:

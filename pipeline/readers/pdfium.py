@@ -1,21 +1,18 @@
-"""The page reader on PDFium (pypdfium2): the same PageContent as reader.read_pdf, many times faster.
-
-Words are built exactly as pdfplumber's `extract_words(x_tolerance=1.5, y_tolerance=2,
-extra_attrs=["size", "fontname"])` builds them, so everything above the reader sees the same
-words: characters in content-stream order, grouped by consecutive (size, font name); each group
-clustered into lines by `top` (chained within 2 pt) and sorted by x0 in each line; a word ends at
-a blank character, at a gap of more than 1.5 pt, when x goes backwards or `top` jumps by more than
-2 pt. Character boxes follow pdfminer's: x0 = origin, x1 = origin + advance, bottom = baseline +
-font descent, top = bottom - size (so bottom - top == size).
+"""The page reader on PDFium (pypdfium2): the same PageContent as the pdfplumber reader, many times
+faster. Characters come from PDFium; turning them upright and building words is readers.words',
+shared with pdfplumber. Character boxes follow pdfminer's: x0 = origin, x1 = origin + advance,
+bottom = baseline, top = bottom - size (size: the font size times the text matrix's vertical scale).
+PDFium states characters and paths in unrotated user space, so both are turned into the page's
+reading frame (its /Rotate, or the direction most text runs in when content is drawn turned).
 
 Speed: ctypes' own cost per call is the bound, so per character there are at most three C calls
-(its text object; for real chars its origin; for non-blank ones its advance box), made through
-`map` with no Python frame per character and with ready pointer objects instead of argument
-conversion; the text of the page comes in one FPDFText_GetText call, and everything else
-(grouping, line clustering, word breaks, word boxes) is numpy over the whole page or Python per
-text object / per word. Ruling lines come from path objects (segments and draw mode), classified as
-pdfminer classifies them (a single segment is a line, a closed axis-aligned four-sided path is a
-rectangle), then turned into Segments by reader.segments' rules."""
+(its text object; for real chars its origin; for non-blank ones its advance box; for blank ones
+whether PDFium made it up), made through `map` with no Python frame per character and with ready
+pointer objects instead of argument conversion; the text of the page comes in one FPDFText_GetText
+call, everything else is numpy over the whole page or Python per text object / per word. Ruling
+lines come from path objects (segments and draw mode), classified as pdfminer classifies them (a
+single segment is a line, a closed axis-aligned four-sided path is a rectangle), then turned into
+Segments by model.segments' rules."""
 from __future__ import annotations
 
 import ctypes
@@ -29,13 +26,10 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pr
 
 from pipeline.core.errors import PageLimitExceeded, ParseError
-from pipeline.core.model import PageContent, Segment, Word, segments
+from pipeline.core.model import PageContent, Segment, Word, axis_quad, segments
+from pipeline.readers.words import (build_words, changes, reading_turn, turn_box, turn_points,
+                                    turned_size)
 
-X_TOL = 1.5
-Y_TOL = 2.0
-
-# pdfplumber's default ligature expansion
-LIGATURES = str.maketrans({"ﬀ": "ff", "ﬃ": "ffi", "ﬄ": "ffl", "ﬁ": "fi", "ﬂ": "fl", "ﬆ": "st", "ﬅ": "st"})
 # every code point for which str.isspace() is true
 _BLANK = np.array([chr(c).isspace() for c in range(0x3002)], dtype=bool)  # the last: any code above
 
@@ -61,8 +55,10 @@ _VP, _INT = ctypes.c_void_p, ctypes.c_int
 # cannot fail on a valid index, so their result is not read
 _loose_box = _bare(pr.FPDFText_GetLooseCharBox, None)
 _char_origin = _bare(pr.FPDFText_GetCharOrigin, None)
+_is_generated = _bare(pr.FPDFText_IsGenerated, _INT)
 _text_object = _bare(pr.FPDFText_GetTextObject, ctypes.c_size_t)
 _font_size = _bare(pr.FPDFText_GetFontSize, ctypes.c_double)
+_char_matrix = _bare(pr.FPDFText_GetMatrix, _INT)
 _obj_font = _proto(pr.FPDFTextObj_GetFont, ctypes.c_size_t, _VP)
 _font_name = _proto(pr.FPDFFont_GetBaseFontName, ctypes.c_ulong, _VP, ctypes.c_char_p, ctypes.c_ulong)
 # page objects and paths
@@ -132,31 +128,28 @@ class _Scratch(threading.local):
 
 
 _scratch = _Scratch()
-_WORD_SLOTS = [getattr(Word, f).__set__ for f in ("text", "x0", "x1", "top", "bottom", "size", "bold")]
 
 
-def _make_words(*columns: list) -> list[Word]:
-    """Words from columns of values, one slot at a time: the frozen dataclass's __init__ sets each
-    field through object.__setattr__, which costs more than reading the whole page."""
-    out = list(map(object.__new__, repeat(Word, len(columns[0]))))
-    for put, values in zip(_WORD_SLOTS, columns):
-        list(map(put, out, values))
-    return out
+def _run_frames(tpv, real: np.ndarray, starts: np.ndarray) -> tuple[list[int], list[float]]:
+    """Per text object, from its first char's matrix: the baseline direction (quarter turns
+    counter-clockwise) and the vertical scale, which PDFium leaves out of the font size and pdfminer
+    puts in (Chromium sets 12.66 pt text under a 0.75 transform: 9.49 pt on the page)."""
+    k = len(starts)
+    out = np.empty((k, 6), dtype=np.float32)  # FS_MATRIX: a, b, c, d, e, f
+    at = out.ctypes.data
+    list(map(_char_matrix, repeat(tpv, k), real[starts].tolist(), map(ctypes.c_void_p, range(at, at + 24 * k, 24))))
+    a, b, c, d = out[:, :4].astype(np.float64).T
+    quarters = np.round(np.arctan2(b, a) / (np.pi / 2)).astype(np.int64) % 4
+    return quarters.tolist(), np.hypot(c, d).tolist()
 
 
-def _changes(a: np.ndarray) -> np.ndarray:
-    """True where a value differs from the one before it, and at the first."""
-    out = np.empty(len(a), dtype=bool)
-    out[0] = True
-    np.not_equal(a[1:], a[:-1], out=out[1:])
-    return out
-
-
-def _words(textpage, height: float, fonts: _Fonts) -> list[Word]:
+def _chars(textpage):
+    """The page's real characters in stream order: code points, origins (x, y up) and loose boxes
+    (left, top, right, bottom; y up) in unrotated user space, and the text object of each."""
     tpv = ctypes.c_void_p(_addr(textpage))
     n = pr.FPDFText_CountChars(textpage)
     if n <= 0:
-        return []
+        return None
     buf = (ctypes.c_uint16 * (n + 1))()
     got = pr.FPDFText_GetText(textpage, 0, n, buf)
     codes = np.frombuffer(buf, dtype=np.uint16, count=n).astype(np.uint32)
@@ -167,76 +160,66 @@ def _words(textpage, height: float, fonts: _Fonts) -> list[Word]:
     real = np.flatnonzero(objs)  # generated spaces / line breaks have no text object: skipped
     m = len(real)
     if not m:
-        return []
+        return None
     codes, objs = codes[real], objs[real]
+    # PDFium also makes up spaces inside a text object where kerning is wide (letter-spaced text):
+    # pdfminer sees no character there, so neither do we
+    blank = _BLANK[np.minimum(codes, 0x3001)]
+    spaces = np.flatnonzero(blank)
+    made = np.fromiter(map(_is_generated, repeat(tpv, len(spaces)), real[spaces].tolist()), dtype=bool,
+                       count=len(spaces))
+    if made.any():
+        keep = np.ones(m, dtype=bool)
+        keep[spaces[made]] = False
+        real, codes, objs, blank = real[keep], codes[keep], objs[keep], blank[keep]
+        m = len(real)
     out = _scratch.reserve(m)
     list(map(_char_origin, repeat(tpv, m), real.tolist(), out.x_at[:m], out.y_at[:m]))
-    origin = out.origin[:m]
-    x0 = origin[:, 0]
-    # x1 only matters for non-blank chars: the advance box when the font states ascent/descent,
-    # else PDFium's glyph box
-    blank = _BLANK[np.minimum(codes, 0x3001)]
+    # the right edge only matters for non-blank chars: the advance box when the font states
+    # ascent/descent, else PDFium's glyph box
     solid = np.flatnonzero(~blank)
     k = len(solid)
     list(map(_loose_box, repeat(tpv, k), real[solid].tolist(), out.box_at[:k]))
-    x1 = x0.copy()
-    x1[solid] = np.maximum(out.boxes[:k, 2].astype(np.float64), x0[solid])
-    # pdfminer: bottom = baseline + descent * size, top = bottom - size. LibreOffice (and most
-    # producers' subset fonts) state Descent 0 in the font descriptor, which pdfminer takes as is;
-    # PDFium has no call for the descriptor's value, so the baseline is the bottom.
-    bottom_c = height - origin[:, 1]
+    boxes = np.zeros((m, 4))
+    boxes[solid] = out.boxes[:k]
+    return tpv, real, codes, objs, blank, out.origin[:m].copy(), boxes, solid
 
-    # per text object (runs of one object): size, font; all its chars share them
-    starts = np.flatnonzero(_changes(objs))
-    size_o = list(map(_font_size, repeat(tpv, len(starts)), real[starts].tolist()))
-    names = list(map(fonts.name, map(_obj_font, objs[starts].tolist())))
-    keys: dict[tuple[float, str], int] = {}
-    key_o = [keys.setdefault(sn, len(keys)) for sn in zip(size_o, names)]
+
+def _words(textpage, width: float, height: float, rotation: int, fonts: _Fonts) -> tuple[list[Word], int]:
+    """The page's words in its reading frame, and the clockwise quarter turns from unrotated user
+    space (width x height, y down) into it."""
+    got = _chars(textpage)
+    if got is None:
+        return [], rotation
+    tpv, real, codes, objs, blank, origin, boxes, solid = got
+    m = len(real)
+    # per text object (runs of one object): size, font, direction; all its chars share them
+    starts = np.flatnonzero(changes(objs))
     run_len = np.diff(starts, append=m)
+    quarter_o, scale_o = _run_frames(tpv, real, starts)
+    size_o = [s if k == 1.0 else s * k for s, k in
+              zip(map(_font_size, repeat(tpv, len(starts)), real[starts].tolist()), scale_o)]
+    font_o = list(map(_obj_font, objs[starts].tolist()))
+    names = list(map(fonts.name, font_o))
+    turns = reading_turn(np.array(quarter_o), run_len, rotation)
+    keys: dict[tuple, int] = {}
+    key_o = [keys.setdefault(k, len(keys)) for k in zip(quarter_o, size_o, names)]
+
+    # the origin is the baseline's left end. pdfminer: bottom = baseline + the font descriptor's
+    # descent, top = bottom - size; LibreOffice states Descent 0, which pdfminer takes as is. PDFium
+    # has no call for the descriptor's value (FPDFFont_GetDescent falls back to the font file's when
+    # it is 0), so the baseline is the bottom: Chromium's fonts state one, and their boxes sit ~0.2 em
+    # higher than pdfplumber's.
+    x0, base = turn_points(origin[:, 0], height - origin[:, 1], turns, width, height)
+    x1 = x0.copy()
+    bx0, bx1, _, _ = turn_box(boxes[solid, 0], boxes[solid, 2], height - boxes[solid, 1],
+                              height - boxes[solid, 3], turns, width, height)
+    x1[solid] = np.maximum(bx1, x0[solid])
     size = np.repeat(np.array(size_o), run_len)
-    top = bottom_c - size
+    top = base - size
     key = np.repeat(np.array(key_o), run_len)
     bold = np.repeat(np.array(["bold" in nm.lower() for nm in names]), run_len)
-
-    # pdfplumber: itertools.groupby over (size, fontname) in stream order; in each group, lines
-    # are chained clusters of the distinct `top` values (tolerance 2): sorted by (group, top), a
-    # line starts with its group or after a step of more than 2 (ids rise with top in a group)
-    group = np.cumsum(_changes(key)) - 1
-    by_top = np.lexsort((top, group))
-    step = _changes(group[by_top])
-    step[1:] |= np.diff(top[by_top]) > Y_TOL
-    line = np.empty(m, dtype=np.int64)
-    line[by_top] = np.cumsum(step)
-    # order: group, line, x0 (stable: stream order breaks ties, as Python's sorted does)
-    order = np.lexsort((x0, line, group))
-    codes, x0, x1, top, size, bold = codes[order], x0[order], x1[order], top[order], size[order], bold[order]
-    group, line, blank = group[order], line[order], blank[order]
-
-    keep = np.flatnonzero(~blank)
-    if not len(keep):
-        return []
-    # a blank between two kept chars (in sorted order) ends the word
-    nblank = np.cumsum(blank)
-    k_prev = keep[:-1]
-    k_next = keep[1:]
-    brk = np.empty(len(keep), dtype=bool)
-    brk[0] = True
-    brk[1:] = (
-        (nblank[k_next] != nblank[k_prev])
-        | (group[k_next] != group[k_prev]) | (line[k_next] != line[k_prev])
-        | (x0[k_next] < x0[k_prev]) | (x0[k_next] > x1[k_prev] + X_TOL)
-        | (np.abs(top[k_next] - top[k_prev]) > Y_TOL)
-    )
-    codes, x0, x1, top, size, bold = codes[keep], x0[keep], x1[keep], top[keep], size[keep], bold[keep]
-    ws = np.flatnonzero(brk)
-    text = codes.astype("<u4").tobytes().decode("utf-32-le")
-    bounds = ws.tolist() + [len(codes)]
-    texts = [text[a:b] for a, b in zip(bounds, bounds[1:])]
-    if not text.isascii():  # ligatures are not ASCII
-        texts = [t.translate(LIGATURES) for t in texts]
-    return _make_words(texts, np.minimum.reduceat(x0, ws).tolist(), np.maximum.reduceat(x1, ws).tolist(),
-                       np.minimum.reduceat(top, ws).tolist(), np.maximum.reduceat(top + size, ws).tolist(),
-                       size[ws].tolist(), bold[ws].tolist())
+    return build_words(codes, blank, x0, x1, top, size, key, bold), turns
 
 
 # --- ruling lines ----------------------------------------------------------------------------
@@ -300,9 +283,8 @@ def _classify(shape: str, pts: list, stroke: bool, height: float, lines: list, r
         (xa, ya), (xb, yb) = pts[0], pts[1]
         lines.append((min(xa, xb), max(xa, xb), height - max(ya, yb), height - min(ya, yb)))
     elif shape in ("mlllh", "mllll"):
-        (x0, y0), (x1, y1), (x2, y2), (x3, y3), p4 = pts[:5]
-        if pts[0] == p4 and ((x0 == x1 and y1 == y2 and x2 == x3 and y3 == y0)
-                             or (y0 == y1 and x1 == x2 and y2 == y3 and x3 == x0)):
+        if axis_quad(pts):
+            (x0, y0), _, (x2, y2) = pts[:3]
             rects.append((min(x0, x2), max(x0, x2), height - max(y0, y2), height - min(y0, y2), stroke))
 
 
@@ -333,26 +315,43 @@ def _walk(objs: list, matrix, height: float, lines: list, rects: list, out: _Out
     return images
 
 
-def _graphics(page, height: float) -> tuple[list[Segment], int]:
+def _graphics(page, width: float, height: float, turns: int) -> tuple[list[Segment], int]:
+    """Ruling lines in the reading frame (classified in unrotated user space, then turned)."""
     raw = _addr(page.raw)
     lines: list = []
     rects: list = []
     k = _count_objects(raw)
     n_images = _walk(list(map(_get_object, repeat(raw, k), range(k))), None, height, lines, rects, _Out())
+    if turns and (lines or rects):
+        lines = _turned(lines, turns, width, height)
+        rects = [(*box, stroke) for box, (*_, stroke) in zip(_turned([r[:4] for r in rects], turns, width, height),
+                                                             rects)]
     return segments(lines, rects), n_images
+
+
+def _turned(boxes: list, turns: int, width: float, height: float) -> list:
+    if not boxes:
+        return []
+    x0, x1, top, bottom = np.array(boxes, dtype=np.float64).T
+    return list(zip(*(a.tolist() for a in turn_box(x0, x1, top, bottom, turns, width, height))))
 
 
 # --- pages -----------------------------------------------------------------------------------
 
 def read_page(page, number: int, fonts: _Fonts | None = None) -> PageContent:
-    width, height = page.get_size()
+    """One page upright: PDFium states sizes as displayed (after /Rotate) but characters and paths
+    in unrotated user space, so both are turned into the frame the text reads in."""
+    rotation = pr.FPDFPage_GetRotation(page.raw) % 4
+    width, height = turned_size(rotation, *page.get_size())  # unrotated
     textpage = page.get_textpage()
     try:
-        words = _words(textpage.raw, height, fonts or _Fonts())
+        words, turns = _words(textpage.raw, width, height, rotation, fonts or _Fonts())
     finally:
         textpage.close()
-    rulings, n_images = _graphics(page, height)
-    return PageContent(number, float(width), float(height), words, rulings, n_images)
+    rulings, n_images = _graphics(page, width, height, turns)
+    w, h = turned_size(turns, width, height)
+    return PageContent(number, float(w), float(h), words, rulings, n_images,
+                       90 * ((turns - rotation) % 4))
 
 
 def read_pdf(path: Path, max_pages: int = 0) -> Iterator[PageContent]:

@@ -1,0 +1,159 @@
+"""What every text reader shares once it has its characters: turning the page upright, and one
+word rule, so pdfplumber and PDFium can only differ in how they get the characters.
+
+Upright: a page's reading frame is the one its text runs left to right in. Characters and ruling
+lines are turned by whole quarter turns (clockwise) from the frame a reader sees them in into that
+frame, and the page's width and height swap with odd turns. `reading_turn` picks the turn from
+the characters' own directions (most characters win), so /Rotate 90 pages and landscape tables drawn
+turned on a portrait page both come out upright.
+
+Words, as pdfplumber's `extract_words(x_tolerance=1.5, y_tolerance=2, extra_attrs=["size",
+"fontname"])` builds them: characters in content-stream order, grouped by consecutive (direction,
+size, font); each group clustered into lines by `top` (chained within 2 pt) and sorted by x0 in each
+line; a word ends at a blank character, when x goes backwards, when `top` jumps by more than 2 pt,
+or at a gap wider than the line's own spacing allows (`_gap_breaks`)."""
+from __future__ import annotations
+
+import math
+from itertools import repeat
+
+import numpy as np
+
+from pipeline.core.model import Word
+
+X_TOL = 1.5
+Y_TOL = 2.0
+# In a line set with letter spacing (its usual gap between letters more than SPACED from 0, either
+# way), a gap parts two words when it is wider than that usual gap by X_TOL or SPACE_SHARE of the
+# font size, whichever is more: letter-spaced and condensed lines keep their words whole, and a
+# space set as a gap (no space character) still parts two words.
+SPACE_SHARE = 0.15
+SPACED = 0.1  # a usual gap above this (pt) is set spacing; below it, rounding in normal text
+
+# pdfplumber's default ligature expansion
+LIGATURES = str.maketrans({"ﬀ": "ff", "ﬃ": "ffi", "ﬄ": "ffl", "ﬁ": "fi", "ﬂ": "fl", "ﬆ": "st", "ﬅ": "st"})
+_WORD_SLOTS = [getattr(Word, f).__set__ for f in ("text", "x0", "x1", "top", "bottom", "size", "bold")]
+
+
+# --- turning ---------------------------------------------------------------------------------
+
+def quarter(a: float, b: float) -> int:
+    """Quarter turns counter-clockwise (y up) of a text matrix's baseline direction (a, b)."""
+    return round(math.atan2(b, a) / (math.pi / 2)) % 4
+
+
+def reading_turn(quarters: np.ndarray, weights: np.ndarray, default: int = 0) -> int:
+    """The clockwise quarter turns that make most characters upright: text running up the page
+    (one quarter counter-clockwise) is read after turning the page one quarter clockwise."""
+    if not len(quarters):
+        return default % 4
+    return int(np.argmax(np.bincount(quarters % 4, weights=weights, minlength=4)))
+
+
+def turn_points(x: np.ndarray, y: np.ndarray, turns: int, width: float, height: float):
+    """Points of a top-down frame (width x height) turned clockwise by quarter turns."""
+    turns %= 4
+    if turns == 1:
+        return height - y, x
+    if turns == 2:
+        return width - x, height - y
+    if turns == 3:
+        return y, width - x
+    return x, y
+
+
+def turn_box(x0, x1, top, bottom, turns: int, width: float, height: float):
+    """Boxes (x0, x1, top, bottom) turned clockwise, as boxes again."""
+    ax, ay = turn_points(x0, top, turns, width, height)
+    bx, by = turn_points(x1, bottom, turns, width, height)
+    return np.minimum(ax, bx), np.maximum(ax, bx), np.minimum(ay, by), np.maximum(ay, by)
+
+
+def turned_size(turns: int, width: float, height: float) -> tuple[float, float]:
+    return (height, width) if turns % 2 else (width, height)
+
+
+# --- words -----------------------------------------------------------------------------------
+
+def _make_words(*columns: list) -> list[Word]:
+    """Words from columns of values, one slot at a time: the frozen dataclass's __init__ sets each
+    field through object.__setattr__, which costs more than reading the whole page."""
+    out = list(map(object.__new__, repeat(Word, len(columns[0]))))
+    for put, values in zip(_WORD_SLOTS, columns):
+        list(map(put, out, values))
+    return out
+
+
+def changes(a: np.ndarray) -> np.ndarray:
+    """True where a value differs from the one before it, and at the first."""
+    out = np.empty(len(a), dtype=bool)
+    if len(a):
+        out[0] = True
+        np.not_equal(a[1:], a[:-1], out=out[1:])
+    return out
+
+
+def _gap_breaks(gap: np.ndarray, same_line: np.ndarray, line: np.ndarray, size: np.ndarray) -> np.ndarray:
+    """Gaps that part two words. A line's usual gap between letters is the median of its gaps
+    between touching glyphs (no blank between, less than a third of the size apart): about 0 in
+    normal text, where the rule stays pdfplumber's (wider than X_TOL), the set spacing in letter-
+    spaced or condensed text."""
+    usual = np.zeros(len(gap))
+    inner = np.flatnonzero(same_line & (np.abs(gap) < size / 3))
+    if len(inner):
+        order = inner[np.lexsort((gap[inner], line[inner]))]  # by line, then gap
+        ln, g = line[order], gap[order]
+        starts = np.flatnonzero(changes(ln))
+        counts = np.diff(starts, append=len(ln))
+        median = (g[starts + (counts - 1) // 2] + g[starts + counts // 2]) / 2
+        per_line = np.zeros(int(line.max()) + 1)
+        per_line[ln[starts]] = median
+        usual = per_line[line]
+    spaced = np.abs(usual) > SPACED
+    return gap > np.where(spaced, usual + np.maximum(X_TOL, SPACE_SHARE * size), X_TOL)
+
+
+def build_words(text, blank: np.ndarray, x0: np.ndarray, x1: np.ndarray, top: np.ndarray,
+                size: np.ndarray, key: np.ndarray, bold: np.ndarray) -> list[Word]:
+    """Words from characters in stream order, upright: `text` the characters as an array of code
+    points, or a list of str (one character may decode to several), `key` an id per (direction,
+    size, font)."""
+    m = len(x0)
+    if not m:
+        return []
+    # lines: sorted by (group, top), a line starts with its group or after a step of more than 2
+    group = np.cumsum(changes(key)) - 1
+    by_top = np.lexsort((top, group))
+    step = changes(group[by_top])
+    step[1:] |= np.diff(top[by_top]) > Y_TOL
+    line = np.empty(m, dtype=np.int64)
+    line[by_top] = np.cumsum(step)
+    # order: group, line, x0 (stable: stream order breaks ties, as Python's sorted does)
+    order = np.lexsort((x0, line, group))
+    x0, x1, top, size, bold, line, blank = (a[order] for a in (x0, x1, top, size, bold, line, blank))
+    keep = np.flatnonzero(~blank)
+    if not len(keep):
+        return []
+    nblank = np.cumsum(blank)
+    prev, nxt = keep[:-1], keep[1:]
+    gap = x0[nxt] - x1[prev]
+    same_line = (line[nxt] == line[prev]) & (nblank[nxt] == nblank[prev])
+    brk = np.empty(len(keep), dtype=bool)
+    brk[0] = True
+    brk[1:] = (~same_line | (x0[nxt] < x0[prev]) | (np.abs(top[nxt] - top[prev]) > Y_TOL)
+               | _gap_breaks(gap, same_line, line[prev], size[prev]))
+    kept = order[keep]
+    x0, x1, top, size, bold = x0[keep], x1[keep], top[keep], size[keep], bold[keep]
+    ws = np.flatnonzero(brk)
+    bounds = ws.tolist() + [len(kept)]
+    if isinstance(text, np.ndarray):
+        joined = text[kept].astype("<u4").tobytes().decode("utf-32-le")
+        texts = [joined[a:b] for a, b in zip(bounds, bounds[1:])]
+    else:
+        chars = [text[i] for i in kept.tolist()]
+        texts = ["".join(chars[a:b]) for a, b in zip(bounds, bounds[1:])]
+    if not all(map(str.isascii, texts)):  # ligatures are not ASCII
+        texts = [t.translate(LIGATURES) for t in texts]
+    return _make_words(texts, np.minimum.reduceat(x0, ws).tolist(), np.maximum.reduceat(x1, ws).tolist(),
+                       np.minimum.reduceat(top, ws).tolist(), np.maximum.reduceat(top + size, ws).tolist(),
+                       size[ws].tolist(), bold[ws].tolist())
