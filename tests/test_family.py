@@ -90,49 +90,33 @@ def all_jobs():
 
 
 # (variant name, reader or "*" for both) -> what goes wrong today (first mismatches, from
-# `python -m tests.test_family` on the parser of 2026-12-07). Remove an entry when its case reads exactly.
-ROT_LOST = "/Rotate not applied by the pdfium reader: \"no IKI position block ('Jabatan :') found\", decree lost"
+# `python -m tests.test_family` on the parser of commit 0765e30). Remove an entry when its case reads exactly.
+STACKED_LAMPIRAN = "stacked LAMPIRAN block: lampiran_of empty, title 'TENTANG ...', title glued onto agency"
+RUN_ON = "run-on list 'a. ...; b. ...' (two items on a printed line) not split into items"
+DASHES = "ASCII dash line kept in pembilang/formulasi ('Jumlah ... ------------ X 100%')"
 KNOWN: dict[tuple[str, str], str] = {
-    ("rot90", "pdfium"): ROT_LOST,
-    ("rot90", "pdfplumber"): "rotated glyph positions split a word in fungsi ('Tulungag ung')",
-    ("rot180_a4p", "pdfium"): ROT_LOST,
-    ("rot270_empty", "pdfium"): ROT_LOST,
-    ("rot270_empty", "pdfplumber"): "rotated glyph positions split a word in fungsi ('uni t kerja')",
-    ("turned_content", "*"): "content drawn turned on an unrotated page: no 'Jabatan :' found, decree lost",
-    ("program_mixed", "*"): "mixed-case header 'No. | Sasaran Kinerja Program | ...' not recognised: no indicators, "
-                            "decree not published (positions has indicators)",
-    ("kinerja_seven", "*"): "KINERJA not taken as the sasaran column: sasaran empty, decree not published",
-    ("strategis_mixed", "*"): "'Sasaran Strategis | ... | Alasan/Penjelasan' header not recognised: no indicators, "
-                              "decree not published",
-    ("resp_first_1comma1", "*"): "PENJELASAN | PENANGGUNG JAWAB | SUMBER DATA (responsible first), NO '1,1': "
-                                 "formulasi empty, decree not published",
+    ("kinerja_seven", "*"): RUN_ON,
+    ("labels_caps_letters", "*"): "'INSTANSI : ...' line above the position block glued onto decree.agency",
     ("stack_breaks_resp_once", "*"): "stacked items separated by line breaks only, one responsible for all: "
-                                     "formulasi empty, decree not published",
-    ("stack_gap_source_once", "*"): "stacked items out of line, one SUMBER DATA for all: sumber_data empty, "
-                                    "decree not published",
-    ("labels_caps_letters", "*"): "'INSTANSI : ...' line glued onto decree.agency",
+                                     "a position lost (2 of 3), 3 indicators missing",
+    ("stack_gap_source_once", "*"): "stacked items out of line, one SUMBER DATA for all: 2 of 3 positions lost",
     ("plain_notes", "*"): "note under a two-line fraction glued onto penyebut",
-    ("dashes_notes", "*"): "ASCII dash line kept in pembilang/formulasi; note glued onto penyebut",
-    ("lampiran_stacked", "*"): "stacked LAMPIRAN block: lampiran_of empty, title 'TENTANG ...', title glued onto agency",
-    ("letter_spaced", "*"): "letter-spaced stacked cells out of line: the next item's formula and source slide "
-                            "into the previous indicator",
+    ("dashes_notes", "*"): DASHES + "; note glued onto penyebut",
+    ("lampiran_stacked", "*"): STACKED_LAMPIRAN,
+    ("letter_spaced", "*"): "letter-spaced (0.6 pt) table text, items out of line: a position lost (2 of 3)",
     ("html_times_notes", "*"): "note under a Chromium fraction glued onto penyebut",
-    ("html_rot90", "pdfium"): ROT_LOST,
-    ("html_rot90", "pdfplumber"): "Chromium page with /Rotate 90: formulasi and sumber_data empty, decree not published",
-    ("html_pakisaji", "*"): "stacked LAMPIRAN block (lampiran_of empty, title 'TENTANG ...') and the seven stacked "
-                            "indicators' cells",
+    ("html_rot90", "pdfium"): "Chromium page with /Rotate 90, pdfium reader: 'X 100 %' read as 'X100%'",
+    ("html_pakisaji", "*"): STACKED_LAMPIRAN + "; further cells of the seven stacked indicators",
     ("html_plain_breaks", "*"): "stacked items with line breaks only: formula/source slide onto the neighbouring "
                                 "indicator, responsible doubled ('Kepala Badan Kepala Badan')",
-    ("html_dashes_empty", "*"): "ASCII dash line kept in pembilang/formulasi",
+    ("html_dashes_empty", "*"): DASHES,
     ("html_tight", "*"): "justified, letter-spaced Chromium cells: 'X 100%' beside the rule lands in the denominator",
-    ("random0", "pdfium"): ROT_LOST,
-    ("random0", "pdfplumber"): "KINERJA header set (upper), run-on lists: no indicators, decree not published",
-    ("random1", "pdfium"): ROT_LOST,
-    ("random1", "pdfplumber"): "SASARAN STRATEGIS header set, items out of line: formulasi empty, decree not published",
-    ("random2", "*"): "ASCII dash line kept in pembilang/formulasi",
-    ("random3", "pdfium"): ROT_LOST,
-    ("random3", "pdfplumber"): "responsible-first header set, items out of line: formulasi empty, decree not published",
-    ("random4", "*"): "run-on list 'a. ...; b. ...' not split into items",
+    ("random0", "*"): STACKED_LAMPIRAN,
+    ("random1", "*"): "stacked items out of line (gap), one source for all: the next fraction's numerator slides "
+                      "into the previous indicator's formulasi, pembilang None",
+    ("random2", "*"): DASHES,
+    ("random3", "*"): STACKED_LAMPIRAN,
+    ("random4", "*"): RUN_ON,
 }
 
 
