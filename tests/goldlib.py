@@ -11,6 +11,10 @@ DATA = Path(__file__).parent / "data"
 SAMPLE_GOLD = DATA / "mojokerto-diskominfo-2025.gold.json"
 
 DECREE_FIELDS = ["lampiran_of", "nomor", "tanggal", "title", "agency"]
+# Family gold (tests/fixtures/family.py) also carries the decree body, signers and formula notes:
+# compared where the gold has them (contract 5 columns).
+BODY_FIELDS = ["tentang", "ditetapkan_di", "tanggal_penetapan"]
+SIGNER_COLUMNS = {"name": "penandatangan_nama", "pangkat": "penandatangan_pangkat", "nip": "penandatangan_nip"}
 INDICATOR_FIELDS = ["sasaran_label", "sasaran", "indikator_label", "indikator", "formulasi", "pembilang",
                     "penyebut", "sumber_data", "penanggung_jawab", "target", "extra"]
 
@@ -19,16 +23,23 @@ def load_gold(path: Path = SAMPLE_GOLD) -> dict:
     return json.loads(Path(path).read_text(encoding="utf-8"))
 
 
+def _signer(signer: dict | None) -> dict:
+    return {col: (signer or {}).get(key) for key, col in SIGNER_COLUMNS.items()}
+
+
 def gold_rows(gold: dict, decree_id: str = "gold") -> tuple[dict, list[dict], list[dict]]:
-    """(decree row, position rows, indicator rows) in contract-v1 column names, without pages."""
+    """(decree row, position rows, indicator rows) in contract column names, without pages; the
+    family's fields (decree body, signers, notes) only where the gold has them."""
     decree = {"decree_id": decree_id, **{f: gold["decree"].get(f, "") for f in DECREE_FIELDS},
               "source_kind": "text"}
+    if "tentang" in gold["decree"]:
+        decree.update({f: gold["decree"][f] for f in BODY_FIELDS}, **_signer(gold["decree"]["penandatangan"]))
     positions, indicators = [], []
     for pos in gold["positions"]:
         pno = pos["order"]
         positions.append({"decree_id": decree_id, "position_no": pno, "jabatan": pos["jabatan"],
                           "tugas": list(pos["tugas"]["items"]), "fungsi": list(pos["fungsi"]["items"]),
-                          "source_kind": "text"})
+                          "source_kind": "text", **(_signer(pos["signer"]) if "signer" in pos else {})})
         ino = 0
         for sno, s in enumerate(pos["sasaran"], 1):
             for ind in s["indicators"]:
@@ -41,6 +52,7 @@ def gold_rows(gold: dict, decree_id: str = "gold") -> tuple[dict, list[dict], li
                     "sumber_data": ind["source"], "penanggung_jawab": ind["responsible"],
                     "target": ind.get("target"), "extra": dict(ind.get("extra") or {}),
                     "source_kind": "text", "ocr_confidence": None,
+                    **({"catatan": ind["formula"]["note"]} if "note" in ind["formula"] else {}),
                 })
     return decree, positions, indicators
 
@@ -71,17 +83,17 @@ def compare(gold: dict, decree_id: str, curated: dict[str, pd.DataFrame], limit:
     if len(dec) != 1:
         return [f"decree {decree_id}: {len(dec)} rows in decrees"]
     drow = dec.iloc[0]
-    for f in DECREE_FIELDS:
-        if drow[f] != exp_d[f]:
-            out.append(f"decree.{f}: expected {exp_d[f]!r} got {drow[f]!r}")
+    for f in DECREE_FIELDS + [f for f in (*BODY_FIELDS, *SIGNER_COLUMNS.values()) if f in exp_d]:
+        if _cell(drow.get(f)) != exp_d[f]:
+            out.append(f"decree.{f}: expected {exp_d[f]!r} got {_cell(drow.get(f))!r}")
     pos = curated["positions"]
     pos = pos[pos.decree_id == decree_id].sort_values("position_no")
     if len(pos) != len(exp_p):
         out.append(f"positions: expected {len(exp_p)} got {len(pos)}: {list(pos.jabatan)[:40]}")
     for e, (_, a) in zip(exp_p, pos.iterrows()):
-        for f in ("position_no", "jabatan", "tugas", "fungsi"):
-            if _cell(a[f]) != _cell(e[f]):
-                out.append(f"position {e['position_no']} {f}: expected {e[f]!r} got {_cell(a[f])!r}")
+        for f in ("position_no", "jabatan", "tugas", "fungsi", *[c for c in SIGNER_COLUMNS.values() if c in e]):
+            if _cell(a.get(f)) != _cell(e[f]):
+                out.append(f"position {e['position_no']} {f}: expected {e[f]!r} got {_cell(a.get(f))!r}")
     ind = curated["indicators"]
     ind = ind[ind.decree_id == decree_id].sort_values(["position_no", "indicator_no"])
     if len(ind) != len(exp_i):
@@ -93,8 +105,8 @@ def compare(gold: dict, decree_id: str, curated: dict[str, pd.DataFrame], limit:
         if a is None:
             out.append(f"{where}: missing (expected {e['indikator']!r})")
             continue
-        for f in ["sasaran_no", *INDICATOR_FIELDS]:
-            want, have = _cell(e[f]), _cell(getattr(a, f))
+        for f in ["sasaran_no", *INDICATOR_FIELDS, *(["catatan"] if "catatan" in e else [])]:
+            want, have = _cell(e[f]), _cell(getattr(a, f, None))
             if f == "extra":
                 want = want or {}
                 have = have or {}

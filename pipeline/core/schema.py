@@ -77,6 +77,21 @@ DECREES = Table(
         Column("n_pages", I32, "jumlah halaman PDF", "number of pages in the PDF", "30"),
         Column("source_kind", STR, "asal teks: text (lapisan teks PDF) atau ocr (pindaian)",
                "where the text came from: text (the PDF's text layer) or ocr (a scan)", "text", since="3"),
+        Column("tentang", STR, "judul keputusan (TENTANG ...) dari batang tubuh keputusan sebelum lampiran; "
+               "kosong bila tidak tercetak", "the decree's subject (TENTANG ...) from the decree body printed "
+               "before the annex; empty when there is none",
+               "INDIKATOR KINERJA INDIVIDU DI LINGKUNGAN KECAMATAN PAKISAJI KABUPATEN MALANG", since="5"),
+        Column("ditetapkan_di", STR, "tempat penetapan (Ditetapkan di ...) dari batang tubuh; kosong bila tidak ada",
+               "place of enactment (Ditetapkan di ...) from the decree body; empty when there is none", "Malang",
+               since="5"),
+        Column("tanggal_penetapan", STR, "tanggal penetapan seperti tercetak (pada tanggal ...); kosong bila tidak ada",
+               "date of enactment as printed (pada tanggal ...); empty when there is none", "2 JANUARI 2025",
+               since="5"),
+        *(Column(f"penandatangan_{k}", STR, f"{i} penandatangan keputusan (batang tubuh); kosong bila tidak ada",
+                 f"{e} of the decree's signer (decree body); null when there is none", x, nullable=True, since="5")
+          for k, i, e, x in (("nama", "nama", "name", "SUHARDI, S.Kom"), ("pangkat", "pangkat/golongan",
+                             "rank/grade", "Pembina, IV/a"), ("nip", "NIP", "civil-service id (NIP)",
+                                                              "19740719 199903 1 003"))),
     ),
 )
 
@@ -92,6 +107,12 @@ POSITIONS = Table(
         Column("page_last", I32, "halaman terakhir blok jabatan", "last page of the block (1-based)", "2"),
         Column("source_kind", STR, "asal teks: text (lapisan teks PDF) atau ocr (pindaian)",
                "where the text came from: text (the PDF's text layer) or ocr (a scan)", "text", since="3"),
+        *(Column(f"penandatangan_{k}", STR, f"{i} pada blok tanda tangan setelah tabel jabatan; kosong bila tidak ada",
+                 f"{e} in the signature block after the position's table; null when there is none", x,
+                 nullable=True, since="5")
+          for k, i, e, x in (("nama", "nama", "name", "AMRIZAL LATIF, S.Sos"), ("pangkat", "pangkat/golongan",
+                             "rank/grade", "Pembina, IV/a"), ("nip", "NIP", "civil-service id (NIP)",
+                                                              "19760727 199803 1 014"))),
         Column("jabatan_key", STR, "nama jabatan baku", "canonical position title", "KEPALA SUB BAGIAN UMUM DAN KEPEGAWAIAN",
                since="2"),
         Column("unit", STR, "unit organisasi jabatan", "organisational unit of the position", "SUB BAGIAN UMUM DAN KEPEGAWAIAN",
@@ -131,6 +152,10 @@ INDICATORS = Table(
                "formula; a fraction is written 'numerator / denominator'", "Jumlah A X 100% / Jumlah B"),
         Column("pembilang", STR, "pembilang pecahan", "fraction numerator", "Jumlah A X 100%", nullable=True),
         Column("penyebut", STR, "penyebut pecahan", "fraction denominator", "Jumlah B", nullable=True),
+        Column("catatan", STR, "catatan di bawah formula (Catatan : ..., Ket : ...), juga di akhir formulasi, "
+               "tidak pernah di pembilang/penyebut; kosong bila tidak ada", "note printed after the formula "
+               "(Catatan : ..., Ket : ...), also at the end of formulasi, never in pembilang/penyebut; empty when "
+               "none", "Catatan : hari kerja dalam 1 tahun = 240 hari kerja efektif.", since="5"),
         Column("sumber_data", STR, "sumber data", "data source", "Laporan Realisasi Anggaran"),
         Column("penanggung_jawab", STR, "penanggung jawab seperti tercetak", "responsible party as printed", "Sekretaris"),
         Column("target", STR, "target dari kolom TARGET jika ada", "target as printed, where the decree has a TARGET column",

@@ -8,12 +8,14 @@ cells meaning "same sasaran"), and each row's stacked indicators are split into 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.core.errors import ParseError
 from pipeline.core.files import sha256_file
 from pipeline.core.model import PageContent
 from pipeline.core.text import join_lines
+from pipeline.parse.decree import read_body, signer_of
 from pipeline.parse.geometry import Grid, Line, bbox_of, find_grids, group_lines
 from pipeline.parse.indicators import build_indicators
 from pipeline.parse.labels import Field, PositionBlock, split_items, split_label
@@ -65,55 +67,89 @@ def _stream(pages: list[PageContent]):
             yield pg, it
 
 
+STACKED_LAMPIRAN = re.compile(r"LAMPIRAN(\s+[IVX\d]+)?\s*:?")
+
+
+@dataclass
+class _Flow:
+    """What the decree's flow has given so far: the annex header's fields and title lines, the
+    position blocks, the lines before the annex (a decree body printed before it)."""
+    header: dict[str, Field] = field(default_factory=dict)
+    title_lines: list[Line] = field(default_factory=list)
+    positions: list[PositionBlock] = field(default_factory=list)
+    current: Field | None = None
+    before: list[Line] = field(default_factory=list)  # every line before the first position
+    body: list[Line] = field(default_factory=list)  # the lines before the annex's LAMPIRAN block
+    stacked_x: float | None = None  # x0 of a LAMPIRAN block printed as stacked lines
+
+    def lampiran(self) -> None:
+        """The annex begins: whatever came before it (fields, title) was the decree body's."""
+        self.body = self.before[:-1]
+        self.header.clear()
+        self.title_lines.clear()
+
+    def label(self, ln: Line, key: str, label: str, value: list) -> None:
+        fld = Field(key, label, [Line(value, ln.page)] if value else [],
+                    value[0].x0 if value else None, Line(value, ln.page).bold if value else ln.bold)
+        self.current = fld
+        if key in ("lampiran", "nomor", "tanggal"):
+            if self.positions:
+                self.current = None
+            elif key == "lampiran" or key not in self.header:
+                if key == "lampiran":
+                    self.lampiran()
+                self.header[key] = fld
+            return
+        pos = self.positions[-1] if self.positions else None
+        if pos is None or key in pos.fields or (key == "jabatan" and set(pos.fields) - {"instansi"}) or \
+                (key == "instansi" and (pos.fields or pos.grids)):
+            # a position opens with its first field; a repeated field ("Tugas" again) or a Jabatan
+            # after other fields than an opening "Instansi :" opens the next one
+            pos = PositionBlock(page_first=ln.page, page_last=ln.page)
+            self.positions.append(pos)
+        pos.fields[key] = fld
+
+    def line(self, ln: Line) -> None:
+        cur = self.current
+        if cur is not None and _continues(cur, ln):
+            if cur.value_x is None:
+                cur.value_x = ln.x0
+            cur.lines.append(ln)
+            if self.positions and cur in self.positions[-1].fields.values():
+                self.positions[-1].page_last = ln.page
+            return
+        self.current = None
+        if self.positions:
+            if self.positions[-1].grids:  # after the table: a signature block, or other text
+                self.positions[-1].after.append(ln)
+        elif STACKED_LAMPIRAN.fullmatch(ln.text.upper()):
+            self.lampiran()
+            self.stacked_x = ln.x0
+            self.header["lampiran"] = self.current = Field("lampiran", ln.text.rstrip(" :"), [], None, ln.bold)
+        elif self.header and (self.stacked_x is None or abs(ln.x0 - self.stacked_x) <= 3):
+            self.title_lines.append(ln)
+
+
 def parse_pages(pages: list[PageContent]) -> dict:
     """Read a decree from its pages; raises ParseError when it is not one."""
-    header: dict[str, Field] = {}
-    title_lines: list[Line] = []
-    positions: list[PositionBlock] = []
-    current: Field | None = None
-    warnings: list[dict] = []
-    for pg, it in _stream(pages):
+    flow = _Flow()
+    for _pg, it in _stream(pages):
         if isinstance(it, Grid):
-            current = None
-            if positions:
-                positions[-1].grids.append(it)
-                positions[-1].page_last = it.page
+            flow.current = None
+            if flow.positions:
+                flow.positions[-1].grids.append(it)
+                flow.positions[-1].page_last = it.page
             continue
-        ln: Line = it
-        lab = split_label(ln)
+        if not flow.positions:
+            flow.before.append(it)
+        lab = split_label(it)
         if lab:
-            key, label, value = lab
-            fld = Field(key, label, [Line(value, ln.page)] if value else [],
-                        value[0].x0 if value else None, Line(value, ln.page).bold if value else ln.bold)
-            if key in ("lampiran", "nomor", "tanggal"):
-                if not positions:
-                    header.setdefault(key, fld)
-                    current = fld
-                else:
-                    current = None
-                continue
-            if key == "jabatan" or not positions:
-                positions.append(PositionBlock(page_first=ln.page, page_last=ln.page))
-            pos = positions[-1]
-            if key in pos.fields:  # a second "Tugas" label without a new Jabatan: a new block
-                positions.append(PositionBlock(page_first=ln.page, page_last=ln.page))
-                pos = positions[-1]
-            pos.fields[key] = fld
-            current = fld
-            continue
-        if current is not None and _continues(current, ln):
-            if current.value_x is None:
-                current.value_x = ln.x0
-            current.lines.append(ln)
-            if positions and current in positions[-1].fields.values():
-                positions[-1].page_last = ln.page
-            continue
-        current = None
-        if not positions and header:
-            title_lines.append(ln)
-    if not positions:
+            flow.label(it, *lab)
+        else:
+            flow.line(it)
+    if not flow.positions:
         raise ParseError(f"no IKI position block ('Jabatan :') found on {len(pages)} pages")
-    return _assemble(header, title_lines, positions, warnings)
+    return _assemble(flow, [])
 
 
 def _continues(fld: Field, ln: Line) -> bool:
@@ -125,18 +161,21 @@ def _continues(fld: Field, ln: Line) -> bool:
     return fld.key in ("tugas", "fungsi") or ln.bold == fld.bold
 
 
-def _assemble(header: dict[str, Field], title_lines: list[Line], positions: list[PositionBlock],
-              warnings: list[dict]) -> dict:
+def _assemble(flow: _Flow, warnings: list[dict]) -> dict:
+    header = flow.header
+
     def value(key: str) -> str:
         f = header.get(key)
         return join_lines([ln.text for ln in f.lines]) if f else ""
 
-    texts = [ln.text for ln in title_lines]
+    texts = [ln.text for ln in flow.title_lines]
+    if flow.stacked_x is not None and texts[:1] == ["TENTANG"]:  # stacked block: "TENTANG" / title
+        texts = texts[1:]
     cut = next((k for k, t in enumerate(texts) if k > 0 and AGENCY.match(t.upper())), len(texts) - 1 if len(texts) > 1 else len(texts))
     decree = {"lampiran_of": value("lampiran"), "nomor": value("nomor"), "tanggal": value("tanggal"),
-              "title": join_lines(texts[:cut]), "agency": join_lines(texts[cut:])}
+              "title": join_lines(texts[:cut]), "agency": join_lines(texts[cut:]), **read_body(flow.body)}
     out_positions = []
-    for no, pos in enumerate(positions, 1):
+    for no, pos in enumerate(flow.positions, 1):
         jab = pos.fields.get("jabatan")
         tugas_numbered, tugas = split_items(pos.fields["tugas"].lines) if "tugas" in pos.fields else (False, [])
         fungsi_numbered, fungsi = split_items(pos.fields["fungsi"].lines) if "fungsi" in pos.fields else (False, [])
@@ -153,6 +192,7 @@ def _assemble(header: dict[str, Field], title_lines: list[Line], positions: list
             "columns": columns,
             "cells": {k: bbox_of(f.lines, []) for k, f in pos.fields.items()},
             "indicators": indicators,
+            **signer_of(pos.after),
         })
     _absent_columns(out_positions, warnings)
     return {"decree": decree, "decree_cells": {k: bbox_of(f.lines, []) for k, f in header.items()},

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pipeline.core.text import join_lines
-from pipeline.parse.fractions import fraction
+from pipeline.parse.fractions import fraction, split_note
 from pipeline.parse.geometry import Line, bbox_of
 from pipeline.parse.labels import PositionBlock
 from pipeline.parse.rows import (SHARED_ROLES, Part, Row, column_numbers, distribute, grid_rows, header_texts,
@@ -93,7 +93,7 @@ def _finish(records: list[dict], sasaran: list[Sasaran]) -> list[dict]:
         s = sasaran[si]
         sas_no.setdefault(si, len(sas_no) + 1)
         parts = {k: v[n] for k, v in rec["row_parts"].items()}
-        formula_part = parts.get("formulasi", Part())
+        formula_part, catatan = split_note(parts.get("formulasi", Part()))
         formulasi, pembilang, penyebut = fraction(formula_part)
         extra = {k[6:]: p.text for k, p in parts.items() if k.startswith("extra:")}
         ind_part = row.parts.get("indikator", Part())
@@ -111,7 +111,8 @@ def _finish(records: list[dict], sasaran: list[Sasaran]) -> list[dict]:
             "sasaran": join_lines([ln.text for ln in s.lines]),
             "indikator_label": rec["label"],
             "indikator": join_lines(rec["texts"]),
-            "formulasi": formulasi,
+            "formulasi": f"{formulasi} {catatan}" if catatan else formulasi,
+            "catatan": catatan,
             "pembilang": pembilang,
             "penyebut": penyebut,
             "sumber_data": parts["sumber_data"].text if "sumber_data" in parts else "",

@@ -14,6 +14,7 @@ FIELD_LABELS = {
     "jabatan": re.compile(r"(NAMA\s+)?JABATAN"),
     "tugas": re.compile(r"(URAIAN\s+)?TUGAS(\s+POKOK)?|IKHTISAR\s+JABATAN"),
     "fungsi": re.compile(r"FUNGSI"),
+    "instansi": re.compile(r"INSTANSI|(NAMA\s+)?UNIT\s+(ORGANISASI|KERJA)|PERANGKAT\s+DAERAH"),
 }
 LABEL_NUMBER = re.compile(r"^(\(?\d{1,2}[.)]|[a-zA-Z][.)]|[IVX]{1,4}\.)\s*")
 LIST_LABEL = re.compile(r"^(\(?\d{1,2}[.)]|\(?[a-z][.)]|•)(?=\s|[A-Z(\"'])")
@@ -82,5 +83,6 @@ class Field:
 class PositionBlock:
     fields: dict[str, Field] = field(default_factory=dict)
     grids: list[Grid] = field(default_factory=list)
+    after: list[Line] = field(default_factory=list)  # flow lines after its table (a signature block)
     page_first: int = 0
     page_last: int = 0

@@ -12,6 +12,7 @@ from pipeline.parse.labels import ITEM_LABEL, label_style
 VALUE_ROLES = ("formulasi", "sumber_data", "penanggung_jawab")
 SHARED_ROLES = ("sumber_data", "penanggung_jawab", "target")  # printed once for stacked items
 RULE_TEXT = re.compile(r"^[_\-–—=.]{3,}$")
+MULTIPLIER = re.compile(r"[xX×*]\s*100\s*%?")
 
 
 # Column roles by header wording, tried in order on the upper-cased header with punctuation as
@@ -69,8 +70,14 @@ class Part:
     def add(self, cell: Cell, page: int) -> None:
         lines = cell_lines(cell, page)
         for ln in lines:
-            if RULE_TEXT.match(ln.text.replace(" ", "")):
-                self.rules.append((page, ln.cy, ln.x0, ln.x1))
+            k = next((k for k in range(len(ln.words), 0, -1) if RULE_TEXT.match("".join(
+                w.text for w in ln.words[:k]))), 0)
+            rest = ln.words[k:]
+            if k and (not rest or MULTIPLIER.fullmatch(" ".join(w.text for w in rest))):
+                # a fraction bar typed as dashes, maybe with the multiplier after it ("------  X 100%")
+                self.rules.append((page, ln.cy, ln.x0, ln.words[k - 1].x1))
+                if rest:
+                    self.lines.append(Line(rest, page))
             else:
                 self.lines.append(ln)
         self.rules += [(page, *r) for r in cell.rules]
