@@ -115,3 +115,47 @@ def test_bad_inputs_get_the_same_reason_through_both_readers(tmp_path):
         assert all(words in r for r in reasons.values()), (name, reasons)
         # the sentence is the same; only the library's own words in parentheses may differ
         assert len({r.split(" (")[0] for r in reasons.values()}) == 1, (name, reasons)
+
+
+SPACED = {  # letter-spaced beyond the 1.5 pt word gap, condensed, justified; both producers
+    "spaced": {"char_spacing": 1.6}, "condensed": {"char_spacing": -0.4},
+    "justified_spaced": {"justify": True, "char_spacing": 1.0},
+    "html_spaced": {"producer": "chromium", "char_spacing": 1.6},
+}
+
+
+def _vocabulary(content) -> set[str]:
+    out: set[str] = set()
+
+    def walk(o):
+        if isinstance(o, str):
+            out.update(o.split())
+        elif isinstance(o, dict):
+            for k, v in o.items():
+                walk(k)
+                walk(v)
+        elif isinstance(o, list):
+            for v in o:
+                walk(v)
+    walk(content)
+    return out
+
+
+def test_spaced_and_condensed_lines_keep_their_words(tmp_path):
+    """Issue 16 part 5: letter spacing wider than the word gap of normal text, or condensed text,
+    neither splits a word ("Semestera n") nor joins two; both readers read the same words."""
+    from fixtures.content import make_content  # noqa: PLC0415
+    from fixtures.generator import VARIANTS, Variant  # noqa: PLC0415
+    import dataclasses  # noqa: PLC0415
+    content = make_content(500, n_positions=3, stacked=0.6)
+    variants = {"plain": VARIANTS["reference"], **{n: dataclasses.replace(Variant(), **o) for n, o in SPACED.items()}}
+    pdfs = dict(zip(variants, render([(content, v) for v in variants.values()], tmp_path)))
+    vocabulary = _vocabulary(content)
+    plain = {w.text for p in open_pages(pdfs["plain"]) for w in p.words} - vocabulary  # labels, ":", "0-"
+    for name, pdf in pdfs.items():
+        by_reader = {r: [w.text for p in open_pages(pdf, reader=r) for w in p.words] for r in READERS}
+        assert by_reader["pdfplumber"] == by_reader["pdfium"], name
+        # a line may break after a hyphen ("e-" / "government"): pieces of a hyphenated word are fine
+        strange = {w for w in set(by_reader["pdfium"]) - vocabulary - plain
+                   if not w.endswith("-") and not any(v.endswith("-" + w) for v in vocabulary)}
+        assert not strange, (name, sorted(strange)[:20])
