@@ -1,10 +1,12 @@
-"""Broken annexes, rendered like real ones, fail validation by name (file, page, position) and
-leave the curated/ of an earlier good run byte-identical."""
+"""Broken annexes, rendered like real ones: a broken position is withheld alone and named (file,
+page, position), a cell or column the decree itself leaves empty is published flagged."""
+import hashlib
 import json
 
 import pytest
 
-from conftest import SAMPLE, run_on
+from conftest import SAMPLE, read_curated, run_on
+from goldlib import compare, load_gold
 from fixtures.content import make_content
 from fixtures.generator import VARIANTS, render
 
@@ -38,31 +40,49 @@ def broken_pdfs(tmp_path_factory):
     return dict(zip(kinds, pdfs))
 
 
-@pytest.mark.parametrize("kind, check", [
-    ("empty_formula", "formulasi not empty"),
-    ("missing_column", "sumber_data"),
-    ("no_indicators", "positions has indicators"),
-    ("no_denominator", "fraction complete"),
+def _decree_id(pdf) -> str:
+    return hashlib.sha256(pdf.read_bytes()).hexdigest()[:16]
+
+
+@pytest.mark.parametrize("kind, table, check", [
+    ("no_indicators", "positions", "has indicators"),
+    ("no_denominator", "indicators", "fraction complete"),
 ])
-def test_broken_annex_fails_by_name_and_keeps_curated(tmp_path, broken_pdfs, kind, check):
-    good, settings = run_on(tmp_path, [SAMPLE])
-    assert good.published
-    before = {p.name: p.read_bytes() for p in settings.curated.glob("*.parquet")}
-    bad, _ = run_on(tmp_path, [broken_pdfs[kind]])
-    assert bad.exit_code == 1  # the broken annex is quarantined, the good one still published
-    reasons = [f.reason for f in bad.failures if f.file == broken_pdfs[kind].name and f.stage == "validate"]
-    assert any(check in r for r in reasons), bad.failures
+def test_broken_position_is_withheld_alone_by_name(tmp_path, broken_pdfs, kind, table, check):
+    """Position 2 is broken: it alone is withheld and named (file, page, position); the rest of its
+    decree and the sample beside it are published."""
+    pdf = broken_pdfs[kind]
+    result, settings = run_on(tmp_path, [SAMPLE, pdf])
+    assert result.published and result.exit_code == 1  # published, and CI notices
+    mine = [f for f in result.failures if f.file == pdf.name]
+    assert mine and all(f.stage == "validate" and f.position_no == 2 and f.page for f in mine), mine
+    assert any(check in f.reason for f in mine), mine
+    assert result.withheld == {"decrees": 0, "positions": 1}
+    tables = read_curated(settings.curated)
+    assert compare(load_gold(), _decree_id(SAMPLE), tables) == []
+    published = set(tables["positions"][tables["positions"].decree_id == _decree_id(pdf)].position_no)
+    assert 2 not in published and {1, 3} <= published
     summary = json.loads((settings.reports / "validation" / "summary.json").read_text())
-    failed = [f for f in summary["critical"]
-              if check in f"{f['table']}.{','.join(f['columns'])} {f['check']}" or check in f"{f['table']} {f['check']}"]
-    assert failed
-    rows = [r for f in failed for r in f["rows"]]
-    if kind != "missing_column":  # a missing column has no row to point at; it names the file
-        assert any(r["source_file"] == broken_pdfs[kind].name and r["page"] and r["position_no"] == 2 for r in rows), rows
+    failed = [f for f in summary["critical"] if (f["table"], f["check"]) == (table, check)]
+    assert failed and all(u["source_file"] == pdf.name and u["position_no"] == 2 for f in failed for u in f["units"])
+
+
+@pytest.mark.parametrize("kind, flag", [
+    ("empty_formula", "formulasi_empty_in_pdf"),  # one cell printed empty
+    ("missing_column", "sumber_data_empty_in_pdf"),  # the decree prints no SUMBER DATA column
+])
+def test_gap_in_the_pdf_is_published_flagged(tmp_path, broken_pdfs, kind, flag):
+    pdf = broken_pdfs[kind]
+    result, settings = run_on(tmp_path, [pdf])
+    assert result.published and result.exit_code == 0 and not result.failures
+    ind = read_curated(settings.curated)["indicators"]
+    flagged = ind[ind["flags"].map(lambda f: flag in f)]
+    column = flag.removesuffix("_empty_in_pdf")
+    assert len(flagged) and (flagged[column] == "").all()
+    if kind == "empty_formula":
+        assert [(r.position_no, r.indicator_no) for r in flagged.itertuples()] == [(2, 1)]
     else:
-        assert broken_pdfs[kind].name in json.dumps(failed)
-    after = {p.name: p.read_bytes() for p in settings.curated.glob("*.parquet")}
-    assert after == before
+        assert len(flagged) == len(ind)
 
 
 def test_duplicated_row_is_a_warning_naming_its_place(tmp_path, broken_pdfs):
@@ -72,3 +92,5 @@ def test_duplicated_row_is_a_warning_naming_its_place(tmp_path, broken_pdfs):
     dup = [f for f in summary["warnings"] if f["check"] == "printed once"]
     assert dup and all(r["source_file"] == broken_pdfs["duplicated_row"].name and r["page"] and
                        r["position_no"] == 2 for r in dup[0]["rows"])
+    ind = read_curated(settings.curated)["indicators"]
+    assert [r.position_no for r in ind[ind["flags"].map(lambda f: "printed_twice" in f)].itertuples()] == [2]

@@ -76,6 +76,9 @@ def test_notebook_runs_on_the_default_folder_with_scores(scored_run):
     assert f"{len(tables['scores'])} scored indicator rows" in text
     assert "predikat" in text and "no scores yet" not in text
     assert _images(nb) == 2  # indicators per unit, achievement per unit
+    ind = tables["indicators"]  # filtering on flags: the sample prints one penanggung jawab cell empty
+    assert f"{sum(len(f) == 0 for f in ind['flags'])} of {len(ind)} indicator rows carry no warning" in text
+    assert "penanggung_jawab_empty_in_pdf" in text and "Tingkat Kematangan Tata Kelola SPBE" in text
 
 
 def test_notebook_reads_IKI_CURATED_and_runs_without_scores(scored_run, tmp_path):
