@@ -1,7 +1,8 @@
 """The `iki` command: one subcommand per stage and `all`.
 
-Exit codes: 0 all good; 1 a file failed, a critical validation failed, or (with --strict) a
-warning was raised; 2 wrong usage or missing inputs."""
+Exit codes: 0 all good; 1 a file failed, a unit (decree, position) was withheld by validation or
+the run failed validation (what passed is still published), or with --strict a warning was raised
+(then nothing is published); 2 wrong usage or missing inputs."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -21,7 +22,8 @@ CURATED = typer.Option(Path("curated"), "--curated", help="Folder the published 
 REPORTS = typer.Option(Path("reports"), "--reports", help="Folder for the run report, failures.csv and Data Docs.")
 REALISASI = typer.Option(Path("realisasi"), "--realisasi", help="Folder with filled realisation workbooks to score.")
 WORKERS = typer.Option(0, "--workers", help="PDFs parsed at a time; 0 means one per CPU core.")
-STRICT = typer.Option(False, "--strict", help="Also fail (exit 1) on warnings, for CI.")
+STRICT = typer.Option(False, "--strict", help="The CI gate: any withheld unit or warning fails the run "
+                      "(exit 1) and leaves curated/ as it was.")
 EXECUTOR = typer.Option("local", "--executor", help="Where the parallel work (parse, normalise's pair "
                         "decisions) runs: local processes or a dask cluster.")
 SCHEDULER = typer.Option(None, "--scheduler", help="Dask scheduler address (tcp://host:8786); none starts a local cluster.")
@@ -52,7 +54,7 @@ def all_(raw: Path = RAW, interim: Path = INTERIM, curated: Path = CURATED, repo
     """Parse every PDF in RAW, normalise, validate, score filled realisation files, and publish."""
     _finish(run(_settings(raw=raw, interim=interim, curated=curated, reports=reports, realisasi=realisasi,
                           workers=workers, reader=reader, executor=executor,
-                          scheduler=scheduler or None, layout=layout)), strict)
+                          scheduler=scheduler or None, layout=layout), strict), strict)
 
 
 @app.command("parse")
@@ -98,7 +100,8 @@ def score_(raw: Path = RAW, interim: Path = INTERIM, curated: Path = CURATED, re
     if not realisasi.is_dir():
         typer.echo(f"no folder {realisasi}: run `iki template` and fill the workbooks first", err=True)
         raise typer.Exit(2)
-    _finish(run(_settings(raw=raw, interim=interim, curated=curated, reports=reports, realisasi=realisasi)), strict)
+    _finish(run(_settings(raw=raw, interim=interim, curated=curated, reports=reports, realisasi=realisasi),
+                strict), strict)
 
 
 if __name__ == "__main__":
