@@ -5,10 +5,13 @@ from __future__ import annotations
 import csv
 import hashlib
 import re
+import statistics
+import subprocess
 from pathlib import Path
 
 import pandas as pd
 import pyarrow.parquet as pq
+import pypdfium2 as pdfium
 import pytest
 
 from pipeline.stages.publish import write_parquet
@@ -290,6 +293,36 @@ def test_template_layout(curated, tmp_path):
     assert S.write_templates(curated, tmp_path / "t") == []
 
 
+def test_template_prints_whole_and_legibly_in_libreoffice(curated, tmp_path):
+    """Calc opens the workbook and prints it: A4 landscape, every column on the page width, the
+    header row on every page, each printed text whole (rows tall enough), letters of 5.5 pt or more."""
+    S.write_templates(curated, tmp_path / "t")
+    xlsx = tmp_path / "t" / "mojokerto-diskominfo-2025.office.xlsx"
+    subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp_path}/lo", "--headless", "--convert-to", "pdf",
+                    "--outdir", str(tmp_path), str(xlsx)], check=True, capture_output=True, timeout=300)
+    pdf = pdfium.PdfDocument(tmp_path / f"{xlsx.stem}.pdf")
+    printed, cap_heights = "", []
+    *sheet, info = list(pdf)
+    assert "Then run: iki score" in info.get_textpage().get_text_range()  # the Petunjuk sheet, last
+    for page in sheet:
+        width, height = page.get_size()
+        assert (round(width), round(height)) == (842, 595)  # A4 landscape
+        text = page.get_textpage()
+        words = text.get_text_range()
+        assert "jabatan" in words and "catatan" in words  # header repeated, last column on the page
+        printed += words
+        cap_heights += [text.get_charbox(i)[3] - text.get_charbox(i)[1] for i in range(text.count_chars())
+                        if text.get_text_range(i, 1) in "EHIKMNT"]
+    squashed = "".join(printed.split())
+    ws = load_workbook(xlsx)[S.SHEET]
+    head = {c.value: c.column for c in ws[1]}
+    for r in range(2, ws.max_row + 1):
+        for name in ("jabatan", "unit", "sasaran", "indikator", "formulasi"):
+            value = ws.cell(r, head[name]).value
+            assert "".join(str(value).split()) in squashed, (r, name, value)
+    assert statistics.median(cap_heights) / 0.716 >= 5.5  # Arial's capitals are 0.716 of its size
+
+
 def test_target_prefilled_from_decree(tmp_path):
     frames = gold_v2(DECREE_A)
     frames["indicators"]["target"] = ["100%" if i == 0 else ("80 - 90%" if i == 1 else None)
@@ -501,6 +534,15 @@ def test_percent_formatted_cell_and_mismatched_realisasi(curated, tmp_path):
     res = S.score(curated, real, POLICY)
     assert [e.message for e in res.errors if e.column and "realisasi" in e.column] == [
         "realisasi 60 disagrees with pembilang / penyebut x 100 = 50; clear one of them"]
+
+
+def test_unreadable_csv_is_that_files_error(curated, tmp_path):
+    real = tmp_path / "realisasi"
+    _filled(curated, real, DECREE_A)
+    (real / "saved-in-latin1.csv").write_bytes("no,jabatan\n1,KEPALA BIDANG \xc9\n".encode("latin-1"))
+    res = S.score(curated, real, POLICY)
+    assert res.accepted == ["mojokerto-diskominfo-2025.office.xlsx"] and res.rejected == ["saved-in-latin1.csv"]
+    assert any("cannot read CSV (save it as UTF-8)" in e.message for e in res.errors)
 
 
 def test_same_rows_in_two_files_reject_both(curated, tmp_path):

@@ -13,6 +13,7 @@ import io
 import json
 import math
 import re
+import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -184,24 +185,24 @@ class WbColumn:
 
 
 WB_COLUMNS: tuple[WbColumn, ...] = (
-    WbColumn("no", "ro", 5, "Nomor baris / row number"),
-    WbColumn("jabatan", "ro", 28, "Jabatan seperti tercetak / position as printed"),
-    WbColumn("unit", "ro", 24, "Unit organisasi / organisational unit"),
-    WbColumn("sasaran", "ro", 36, "Sasaran seperti tercetak / objective as printed"),
-    WbColumn("indikator", "ro", 44, "Indikator sasaran seperti tercetak / indicator as printed"),
-    WbColumn("formulasi", "ro", 44, "Penjelasan formulasi perhitungan / formula as printed"),
-    WbColumn("satuan", "ro", 9, "Satuan / unit of measure"),
-    WbColumn("jenis_formula", "ro", 12, "persentase, jumlah, rata_rata, indeks, nilai"),
-    WbColumn("target_tercetak", "ro", 12, "Target seperti tercetak di keputusan (jika ada) / target as printed"),
-    WbColumn("target", "fill", 11, "Target (angka > 0). Diisi dari keputusan jika ada kolom TARGET."),
-    WbColumn("realisasi", "fill", 11, "Realisasi (angka). Untuk persentase boleh dikosongkan bila pembilang dan "
-                                      "penyebut diisi: realisasi = pembilang / penyebut x 100."),
-    WbColumn("pembilang", "fill", 11, "Nilai pembilang (hanya indikator persentase)"),
-    WbColumn("penyebut", "fill", 11, "Nilai penyebut (hanya indikator persentase, > 0)"),
-    WbColumn("polaritas", "fill", 10, "positif: makin tinggi makin baik; negatif: makin rendah makin baik"),
-    WbColumn("bobot", "fill", 8, "Bobot indikator dalam jabatan (default sama rata)"),
-    WbColumn("periode", "fill", 8, "Tahun penilaian"),
-    WbColumn("catatan", "fill", 30, "Catatan bebas / free notes"),
+    WbColumn("no", "ro", 4, "Nomor baris / row number"),
+    WbColumn("jabatan", "ro", 16, "Jabatan seperti tercetak / position as printed"),
+    WbColumn("unit", "ro", 14, "Unit organisasi / organisational unit"),
+    WbColumn("sasaran", "ro", 20, "Sasaran seperti tercetak / objective as printed"),
+    WbColumn("indikator", "ro", 24, "Indikator sasaran seperti tercetak / indicator as printed"),
+    WbColumn("formulasi", "ro", 26, "Penjelasan formulasi perhitungan / formula as printed"),
+    WbColumn("satuan", "ro", 8, "Satuan / unit of measure"),
+    WbColumn("jenis_formula", "ro", 11, "persentase, jumlah, rata_rata, indeks, nilai"),
+    WbColumn("target_tercetak", "ro", 13, "Target seperti tercetak di keputusan (jika ada) / target as printed"),
+    WbColumn("target", "fill", 8, "Target (angka > 0). Diisi dari keputusan jika ada kolom TARGET."),
+    WbColumn("realisasi", "fill", 8, "Realisasi (angka). Untuk persentase boleh dikosongkan bila pembilang dan "
+                                     "penyebut diisi: realisasi = pembilang / penyebut x 100."),
+    WbColumn("pembilang", "fill", 9, "Nilai pembilang (hanya indikator persentase)"),
+    WbColumn("penyebut", "fill", 8, "Nilai penyebut (hanya indikator persentase, > 0)"),
+    WbColumn("polaritas", "fill", 8, "positif: makin tinggi makin baik; negatif: makin rendah makin baik"),
+    WbColumn("bobot", "fill", 6, "Bobot indikator dalam jabatan (default sama rata)"),
+    WbColumn("periode", "fill", 7, "Tahun penilaian"),
+    WbColumn("catatan", "fill", 12, "Catatan bebas / free notes"),
     WbColumn("decree_id", "key", 18, "kunci - jangan diubah / key - do not edit"),
     WbColumn("position_key", "key", 18, "kunci - jangan diubah / key - do not edit"),
     WbColumn("sasaran_key", "key", 18, "kunci - jangan diubah / key - do not edit"),
@@ -213,6 +214,8 @@ WB_NAMES = [c.name for c in WB_COLUMNS]
 RO_CHECKED = ("jabatan", "unit", "sasaran", "indikator", "formulasi", "satuan", "jenis_formula", "target_tercetak")
 NUMERIC = ("target", "realisasi", "pembilang", "penyebut", "bobot")
 ROW_KEY = ("position_key", "sasaran_key", "indikator_key", "occurrence")
+WRAPPED = {c.name for c in WB_COLUMNS if c.kind == "ro"} | {"catatan"}
+FONT, FONT_SIZE, LINE_PT = "Arial", 11, 14.0  # Arial: Liberation Sans in LibreOffice, same widths
 
 
 def _col_letter(name: str) -> str:
@@ -314,7 +317,7 @@ def _workbook_bytes(decree: pd.Series, rows: list[dict]) -> bytes:
     off_fill = PatternFill("solid", fgColor="D9D9D9")
     for j, col in enumerate(WB_COLUMNS, 1):
         cell = ws.cell(row=1, column=j, value=col.name)
-        cell.font = Font(bold=True, color="FFFFFF")
+        cell.font = Font(name=FONT, size=FONT_SIZE, bold=True, color="FFFFFF")
         cell.fill = head_fill
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         cell.border = border
@@ -323,13 +326,15 @@ def _workbook_bytes(decree: pd.Series, rows: list[dict]) -> bytes:
         ws.column_dimensions[letter].width = col.width
         if col.kind == "key":
             ws.column_dimensions[letter].hidden = True
-    ws.row_dimensions[1].height = 30
+    ws.row_dimensions[1].height = 2 * LINE_PT + 4  # names longer than their column break in two
     for i, row in enumerate(rows, 2):
         is_pct = row["jenis_formula"] == "persentase"
+        ws.row_dimensions[i].height = _row_height(row)
         for j, col in enumerate(WB_COLUMNS, 1):
             cell = ws.cell(row=i, column=j, value=row[col.name])
             cell.border = border
-            cell.alignment = Alignment(vertical="top", wrap_text=col.kind == "ro")
+            cell.font = Font(name=FONT, size=FONT_SIZE)
+            cell.alignment = Alignment(vertical="top", wrap_text=col.name in WRAPPED)
             fillable = col.kind == "fill" and (is_pct or col.name not in ("pembilang", "penyebut"))
             if fillable:
                 cell.fill = fill_fill
@@ -338,7 +343,7 @@ def _workbook_bytes(decree: pd.Series, rows: list[dict]) -> bytes:
                 cell.fill = off_fill
             elif col.kind == "ro":
                 cell.fill = ro_fill
-                cell.font = Font(color="404040")
+                cell.font = Font(name=FONT, size=FONT_SIZE, color="404040")
     last = len(rows) + 1
 
     def dv(name: str, **kw) -> None:
@@ -362,6 +367,7 @@ def _workbook_bytes(decree: pd.Series, rows: list[dict]) -> bytes:
     ws.protection.formatRows = False
     ws.protection.autoFilter = False
     ws.protection.sort = False
+    _print_setup(ws, decree, last)
 
     info = wb.create_sheet(INFO_SHEET)
     facts = [("decree_id", decree["decree_id"]), ("source_file", decree.get("source_file")),
@@ -375,12 +381,15 @@ def _workbook_bytes(decree: pd.Series, rows: list[dict]) -> bytes:
         "persentase), polaritas, bobot dan periode. Sel abu-abu adalah teks keputusan dan tidak boleh diubah;",
         "kolom kunci tersembunyi menghubungkan setiap baris dengan indikatornya.",
         "Fill the yellow cells of sheet Realisasi. Grey cells are the decree's text and must not change; the",
-        "hidden key columns tie each row to its indicator. Then run: make score",
+        "hidden key columns tie each row to its indicator. Then run: iki score",
     ]
     for i, line in enumerate(notes, len(facts) + 2):
         info.cell(row=i, column=1, value=line)
     info.column_dimensions["A"].width = 18
     info.column_dimensions["B"].width = 70
+    info.sheet_properties.pageSetUpPr.fitToPage = True  # both columns on one page
+    info.page_setup.fitToHeight = 0
+    info.page_setup.paperSize = info.PAPERSIZE_A4
     info.protection.sheet = True
     # fixed document dates keep regenerated templates comparable
     wb.properties.creator = "iki-pipeline"
@@ -388,6 +397,38 @@ def _workbook_bytes(decree: pd.Series, rows: list[dict]) -> bytes:
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+def _lines(text: str, width: float) -> int:
+    """Lines a wrapped text takes in a column `width` units wide, with a little room to spare: an
+    Arial capital takes about 0.9 units in Calc and more in Excel, a small letter about 0.75."""
+    caps = sum(c.isupper() for c in text) / max(1, len(text))
+    per_line = max(1, int((width - 1) / (0.8 + 0.3 * caps)))
+    return sum(len(textwrap.wrap(part, per_line)) or 1 for part in text.split("\n"))
+
+
+def _row_height(row: dict) -> float:
+    """Points for a row's longest wrapped text: neither Calc nor Excel grows a row to its wrapped
+    text on opening a written file, so the lines are counted here."""
+    widths = {c.name: c.width for c in WB_COLUMNS}
+    lines = max([1] + [_lines(row[n], widths[n]) for n in WRAPPED if isinstance(row[n], str)])
+    return min(409.0, lines * LINE_PT + 3)  # 409 pt: the tallest row Excel allows
+
+
+def _print_setup(ws, decree: pd.Series, last: int) -> None:
+    """A4 landscape, the visible columns fitted to the page width, the header row on every page."""
+    from openpyxl.worksheet.page import PageMargins
+
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0  # as many pages down as the rows need
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "1:1"
+    ws.print_area = f"A1:{_col_letter('catatan')}{last}"
+    ws.page_margins = PageMargins(left=0.3, right=0.3, top=0.5, bottom=0.5, header=0.2, footer=0.2)
+    ws.oddHeader.left.text = str(decree.get("source_file") or decree["decree_id"]).replace("&", "&&")
+    ws.oddFooter.right.text = "&P / &N"
 
 
 def _csv_text(rows: list[dict]) -> str:
@@ -508,7 +549,11 @@ def _read_xlsx(path: Path) -> InputFile:
 
 def _read_csv(path: Path) -> InputFile:
     f = InputFile(path, None, [])
-    text = path.read_text(encoding="utf-8-sig")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as e:  # like a broken workbook: this file's error, not a crash
+        f.err(None, None, f"cannot read CSV (save it as UTF-8): {e}")
+        return f
     first = text.splitlines()[0] if text else ""
     delim = ";" if first.count(";") > first.count(",") else ","  # Indonesian-locale Excel saves with ';'
     reader = csv.DictReader(io.StringIO(text), delimiter=delim)
