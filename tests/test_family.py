@@ -90,32 +90,22 @@ def all_jobs():
 
 
 # (variant name, reader or "*" for both) -> what goes wrong today (first mismatches, from
-# `python -m tests.test_family` on the parser of commit 0765e30). Remove an entry when its case reads exactly.
-STACKED_LAMPIRAN = "stacked LAMPIRAN block: lampiran_of empty, title 'TENTANG ...', title glued onto agency"
-RUN_ON = "run-on list 'a. ...; b. ...' (two items on a printed line) not split into items"
-DASHES = "ASCII dash line kept in pembilang/formulasi ('Jumlah ... ------------ X 100%')"
+# `python -m tests.test_family` on the parser of commit 354126e). Remove an entry when its case reads exactly.
+RUN_ON = "run-on list 'a. ...; b. ...' (two items on a printed line) not split into fungsi items"
 KNOWN: dict[tuple[str, str], str] = {
     ("kinerja_seven", "*"): RUN_ON,
-    ("labels_caps_letters", "*"): "'INSTANSI : ...' line above the position block glued onto decree.agency",
     ("stack_breaks_resp_once", "*"): "stacked items separated by line breaks only, one responsible for all: "
                                      "a position lost (2 of 3), 3 indicators missing",
     ("stack_gap_source_once", "*"): "stacked items out of line, one SUMBER DATA for all: 2 of 3 positions lost",
-    ("plain_notes", "*"): "note under a two-line fraction glued onto penyebut",
-    ("dashes_notes", "*"): DASHES + "; note glued onto penyebut",
-    ("lampiran_stacked", "*"): STACKED_LAMPIRAN,
-    ("letter_spaced", "*"): "letter-spaced (0.6 pt) table text, items out of line: a position lost (2 of 3)",
-    ("html_times_notes", "*"): "note under a Chromium fraction glued onto penyebut",
+    ("letter_spaced", "*"): "letter-spaced (0.6 pt) table text, stacked items out of line: a position lost (2 of 3)",
     ("html_rot90", "pdfium"): "Chromium page with /Rotate 90, pdfium reader: 'X 100 %' read as 'X100%'",
-    ("html_pakisaji", "*"): STACKED_LAMPIRAN + "; further cells of the seven stacked indicators",
+    ("html_pakisaji", "*"): "Chromium row of seven stacked indicators split over a page break: 7 of 25 indicators "
+                            "missing",
     ("html_plain_breaks", "*"): "stacked items with line breaks only: formula/source slide onto the neighbouring "
                                 "indicator, responsible doubled ('Kepala Badan Kepala Badan')",
-    ("html_dashes_empty", "*"): DASHES,
-    ("html_tight", "*"): "justified, letter-spaced Chromium cells: 'X 100%' beside the rule lands in the denominator",
-    ("random0", "*"): STACKED_LAMPIRAN,
+    ("random0", "*"): RUN_ON,
     ("random1", "*"): "stacked items out of line (gap), one source for all: the next fraction's numerator slides "
                       "into the previous indicator's formulasi, pembilang None",
-    ("random2", "*"): DASHES,
-    ("random3", "*"): STACKED_LAMPIRAN,
     ("random4", "*"): RUN_ON,
 }
 
