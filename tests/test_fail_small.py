@@ -114,6 +114,9 @@ def test_good_units_published_exactly_bad_ones_named_by_cell(batch):
     assert {f["file"] for f in failures} == {"position_lost.pdf", "no_table.pdf"}
     summary = json.loads((settings.reports / "run.json").read_text(encoding="utf-8"))
     assert summary["withheld"] == {"decrees": 1, "positions": 1}
+    html = (settings.reports / "index.html").read_text(encoding="utf-8")  # named, with the cells as read
+    items = [x for x in html.split('<div class="item') if "withheld position 2" in x and "position_lost.pdf, hal. " in x]
+    assert items and all("jabatan 2" in x and "<img" in x for x in items)
     assert {(f["file"], f["position_no"]) for f in summary["failures"]} >= {("position_lost.pdf", 2)}
 
 

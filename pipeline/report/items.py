@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from pipeline.core.result import Failure
 from pipeline.core.settings import Settings
-from pipeline.report.decrees import Decree, bare_decree
+from pipeline.report.decrees import Decree, bare_decree, cached_record, load_decree
 from pipeline.report.pictures import MARGIN, Pictures, boxes_on, region
 
 SEVERITY = {"critical": "critical", "warnings": "warning", "not_evaluated": "not evaluated"}
@@ -177,12 +177,18 @@ def warning_items(warnings: list[dict], loc: Locator, findings: list[Item], revi
 
 
 def failure_items(failures: list[Failure], loc: Locator, settings: Settings) -> list[Item]:
-    """Failed files; one failed on a page shows that page (bare, when the parse gave no cells)."""
+    """Failed files and withheld units; one failed on a page shows that page (bare, when the parse
+    gave no cells), a withheld position its cells as they were read."""
     items = []
     for f in failures:
-        it = Item("failure", "failure", f.reason, f.file, f.page,
-                  details=[("stage", f.stage), ("sha256", f.sha256[:16] if f.sha256 else ""), ("detail", f.detail)])
+        it = Item("failure", "failure", f.reason, f.file, f.page, f.position_no, f.indicator_no,
+                  details=[("stage", f.stage), ("cell", f.cell), ("sha256", f.sha256[:16] if f.sha256 else ""),
+                           ("detail", f.detail)])
         if it.located:
+            dec = loc.decrees.get(f.file)
+            if dec is not None and f.position_no and f.position_no not in dec.positions:  # withheld
+                read = cached_record(settings, f.file, f.sha256)
+                loc.decrees[f.file] = load_decree(read, settings) if read is not None else dec
             if it.file not in loc.decrees:
                 bare = bare_decree(settings, f.file, f.sha256)
                 if bare is not None:
