@@ -7,8 +7,9 @@ from pipeline.core.text import join_lines
 from pipeline.parse.fractions import fraction, split_note
 from pipeline.parse.geometry import Line, bbox_of
 from pipeline.parse.labels import PositionBlock
-from pipeline.parse.rows import (SHARED_ROLES, Part, Row, column_numbers, distribute, grid_rows, header_texts,
-                                 is_tail, merge_into, role_of, split_stacked)
+from pipeline.parse.rows import (SHARED_ROLES, Part, Row, column_numbers, grid_rows, header_texts, is_tail,
+                                 merge_into, role_of, split_stacked)
+from pipeline.parse.stacking import blank_before, entries
 from pipeline.readers.ocr import confidence
 
 @dataclass
@@ -72,7 +73,9 @@ def build_indicators(pos: PositionBlock, position_no: int, warnings: list[dict])
         items = split_stacked(ind)
         anchors = [item[2] for item in items]
         tol = 0.5 * (ind.lines[0].size if ind.lines else 8)
-        split = {key: distribute(part, anchors, tol) for key, part in row.parts.items()
+        starts = [ind.lines.index(item[3][0]) for item in items[1:] if item[3]]
+        breaks = bool(starts) and not any(blank_before(ind.lines, k) for k in starts)
+        split = {key: entries(part, anchors, tol, breaks, key in SHARED_ROLES) for key, part in row.parts.items()
                  if key not in ("no", "sasaran", "indikator")}
         for key in SHARED_ROLES + tuple(k for k in split if k.startswith("extra:")):
             if key in split and len(items) > 1 and all(not p.lines for p in split[key][1:]):

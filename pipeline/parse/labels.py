@@ -46,13 +46,15 @@ def split_items(lines: list[Line]) -> tuple[bool, list[str]]:
     items: list[list[str]] = []
     if m:
         num_x = lines[0].x0
+        labels = []
         for ln in lines:
             lm = LIST_LABEL.match(ln.text)
             if lm and abs(ln.x0 - num_x) <= 3:
                 items.append([ln.text[lm.end():]])
+                labels.append(lm.group(1))
             else:
                 items[-1].append(ln.text)
-        return True, [join_lines(it) for it in items]
+        return True, [x for label, it in zip(labels, items) for x in _run_on(label, join_lines(it))]
     prev: Line | None = None
     for ln in lines:
         gap = ln.top - prev.bottom if prev is not None and prev.page == ln.page else 0
@@ -61,6 +63,26 @@ def split_items(lines: list[Line]) -> tuple[bool, list[str]]:
         items[-1].append(ln.text)
         prev = ln
     return False, [join_lines(it) for it in items]
+
+
+def _next_letter(label: str) -> str | None:
+    """The label after "a." ("b."), "(c)" ("(d)"); None for numbers and bullets."""
+    m = re.fullmatch(r"(\(?)([a-y])([.)])", label)
+    return m.group(1) + chr(ord(m.group(2)) + 1) + m.group(3) if m else None
+
+
+def _run_on(label: str, text: str) -> list[str]:
+    """A lettered item and the items printed after it on the same lines ("a. ...; b. ..."): split
+    where the next letter follows a ';' or starts a capitalised item (numbers are left alone:
+    "Pasal 2. Ayat" is no item)."""
+    out = []
+    while (nxt := _next_letter(label)) is not None:
+        m = re.search(rf"(?<=[;,])\s{re.escape(nxt)}\s+|\s{re.escape(nxt)}\s+(?=[A-Z])", text)
+        if not m:
+            break
+        out.append(text[:m.start()])
+        text, label = text[m.end():], nxt
+    return out + [text]
 
 
 # --- table rows ------------------------------------------------------------------------------
