@@ -1,4 +1,7 @@
 # iki-pipeline: raw/ -> interim/ -> curated/.  Override folders: make all RAW=dir CURATED=dir
+# make all: publishes everything that passed validation; iki exits 1 (make then fails) when a decree
+# or position was withheld or a file failed (reports/failures.csv). make all STRICT=1: the CI gate,
+# any withheld unit or warning fails the run and curated/ stays exactly as it was.
 PY      ?= .venv/bin/python
 IKI     ?= .venv/bin/iki
 RAW     ?= raw

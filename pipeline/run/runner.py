@@ -334,5 +334,5 @@ def summary_lines(result: RunResult) -> list[str]:
         lines.append(f"withheld by validation: {result.withheld['decrees']} whole decree(s) and "
                      f"{result.withheld['positions']} position(s) of others; the rest is published")
     if result.failures:
-        lines.append(f"{len(result.failures)} failure(s); see reports/failures.csv")
+        lines.append(f"{len({x.file for x in result.failures})} file(s) failed; see reports/failures.csv")
     return lines
