@@ -134,7 +134,7 @@ def template_(curated: Path = CURATED, out: Path = typer.Option(Path("realisasi"
     try:
         written = write_templates(curated, out, overwrite=overwrite)
     except OSError as e:  # a table missing from CURATED, or OUT not writable
-        raise UserError(f"{e.filename or out}: {e.strerror or e}") from None
+        raise UserError(f"{e.filename}: {e.strerror}" if e.filename else str(e)) from None
     for p in written:
         typer.echo(f"wrote {p}")
 
