@@ -21,9 +21,9 @@ import re
 import subprocess
 import tempfile
 import time
-from collections import deque
+from collections import Counter, deque
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -169,6 +169,52 @@ def rotate(gray: np.ndarray, angle: float) -> np.ndarray:
     return cv2.warpAffine(gray, m, (w, h), flags=cv2.INTER_LINEAR, borderValue=255)
 
 
+def flatten(gray: np.ndarray, dpi: float) -> np.ndarray:
+    """The page with its background levelled to white (divided by the paper's own brightness,
+    estimated by a max filter wider than any stroke): a shadow or a yellowed edge would otherwise
+    fall on the ink side of one global threshold and the page's other side lose its pale strokes."""
+    cv2 = _cv2()
+    f = 36.0 / dpi  # the estimate at 36 dpi: a 7-pixel max filter spans 14 pt, wider than any letter
+    small = cv2.resize(gray, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
+    paper = cv2.dilate(small, np.ones((7, 7), np.uint8))
+    paper = cv2.GaussianBlur(paper, (0, 0), 3)
+    paper = cv2.resize(paper, (gray.shape[1], gray.shape[0]), interpolation=cv2.INTER_LINEAR)
+    return cv2.divide(gray, np.maximum(paper, 32), scale=255)
+
+
+def upside_down(ink: np.ndarray, dpi: float) -> bool:
+    """Is the (straightened) page turned 180 degrees? First the cheap test: in Latin print the
+    ascenders and capitals above the x-height band outweigh the descenders below it, line by line;
+    only a page where they do not is asked of Tesseract's orientation detection (`--psm 0`, about
+    a second a page), whose answer decides."""
+    cv2 = _cv2()
+    h, w = ink.shape
+    up = down = 0.0
+    band = max(1, w // 4)  # quarter-page columns: rows of a table's cells share a baseline
+    for x in range(0, w - band // 2, band):
+        prof = (ink[:, x:x + band] > 0).sum(axis=1).astype(float)
+        rows = np.nonzero(prof > 0.02 * band)[0]
+        for run in np.split(rows, np.nonzero(np.diff(rows) > 1)[0] + 1):
+            if not (4 * dpi / 72 <= len(run) <= 20 * dpi / 72):  # one line of 5-16 pt print
+                continue
+            p = prof[run]
+            core = np.nonzero(p >= 0.5 * p.max())[0]
+            up += p[:core[0]].sum()
+            down += p[core[-1] + 1:].sum()
+    if up > 1.3 * down:
+        return False
+    return _osd_rotation(cv2.bitwise_not(ink)) == 180
+
+
+def _osd_rotation(img: np.ndarray) -> int:
+    """Tesseract's orientation (0, 90, 180, 270) of a page image; 0 when it cannot tell."""
+    import pytesseract
+    try:
+        return int(pytesseract.image_to_osd(img, config="--psm 0").split("Rotate:")[1].split()[0])
+    except (pytesseract.TesseractError, IndexError, ValueError):
+        return 0
+
+
 # --- ruling lines ----------------------------------------------------------------------------
 
 def ruling_masks(ink: np.ndarray, dpi: float) -> tuple[np.ndarray, np.ndarray]:
@@ -275,9 +321,11 @@ def bridge(segments: list[Segment], gap: float = BRIDGE_PT, tol: float = 1.0) ->
 # --- text ------------------------------------------------------------------------------------
 
 def _tesseract_data(img: np.ndarray, psm: int) -> dict:
+    """Tesseract's words with boxes; no retry of doubtful lines as white on black (a decree has no
+    inverted print, and the retry costs about a tenth of the time)."""
     import pytesseract
     return pytesseract.image_to_data(
-        img, lang=LANG, config=f"--psm {psm} -c preserve_interword_spaces=0",
+        img, lang=LANG, config=f"--psm {psm} -c tessedit_do_invert=0",
         output_type=pytesseract.Output.DICT)
 
 
@@ -518,6 +566,201 @@ def tidy(words: list[OcrWord]) -> list[OcrWord]:
     return out
 
 
+# --- the document's own conventions -------------------------------------------------------------
+
+LABEL = re.compile(r"^(?:\(?(\d{1,2})[.)]|\(?([a-z])[.)])$")
+SIMILAR_MARK = {";": ",:.", ".": ",:"}  # what Tesseract reads a list item's closing mark as
+CONJUNCTIONS = ("dan", "atau", "serta")
+
+
+def _text_lines(words: list[OcrWord]) -> list[list[OcrWord]]:
+    """Words of one region as lines (left to right), top to bottom."""
+    lines: list[list[OcrWord]] = []
+    for w in sorted(words, key=lambda w: (w.top, w.x0)):
+        if lines and abs(lines[-1][0].top - w.top) <= 0.3 * w.size:
+            lines[-1].append(w)
+        else:
+            lines.append([w])
+    return [sorted(ln, key=lambda w: w.x0) for ln in lines]
+
+
+def _list_runs(lines: list[list[OcrWord]]) -> list[list[tuple[int, OcrWord]]]:
+    """Numbered lists: labels ('1.', 'a.', '1)', '(2)') opening a line or following a ':', at the
+    same x, numbered one after the other; each run as (line index, label word)."""
+    runs: list[list[tuple[int, OcrWord]]] = []
+    for li, ln in enumerate(lines):
+        for wi, w in enumerate(ln[:4]):  # '3. Fungsi : 1. Menyusun ...' opens two lists
+            if LABEL.match(w.text) and (wi == 0 or ln[wi - 1].text.endswith(":")):
+                run = next((r for r in runs if abs(r[-1][1].x0 - w.x0) <= 0.5 * w.size
+                            and _label_value(r[-1][1]) == _label_value(w) - 1), None)
+                runs.append([(li, w)]) if run is None else run.append((li, w))
+    return [r for r in runs if len(r) >= 3]
+
+
+def _label_value(w: OcrWord) -> int:
+    m = LABEL.match(w.text)
+    return int(m.group(1)) if m.group(1) else ord(m.group(2)) - 96
+
+
+def _item_end(lines: list[list[OcrWord]], first: int, last: int, x: float) -> OcrWord | None:
+    """The word that closes a list item (lines `first`..`last`, text right of the label at `x`);
+    the word before a closing 'dan' / 'atau' ('...; dan')."""
+    for ln in reversed(lines[first:last + 1]):
+        right = [w for w in ln if w.x0 > x]
+        if right:
+            end = right[-1]
+            if end.text.lower() in CONJUNCTIONS and len(right) > 1:
+                end = right[-2]
+            return end
+    return None
+
+
+def lists_alike(words: list[OcrWord]) -> list[OcrWord]:
+    """Items of one numbered list close alike: when most items but the last end in ';' (or '.'),
+    an item that ends in a mark Tesseract confuses with it (',' or ':' for ';') is given the list's
+    mark, and its confidence is lowered so the row still goes to review. Nothing is added where no
+    mark was read: that would be a guess, not the document's own convention."""
+    lines = _text_lines(words)
+    fixed: dict[int, OcrWord] = {}
+    for run in _list_runs(lines):
+        ends = [_item_end(lines, li, run[k + 1][0] - 1 if run[k + 1][0] > li else li, w.x0)
+                for k, (li, w) in enumerate(run[:-1])]
+        marks = Counter(e.text[-1] for e in ends if e is not None and e.text[-1] in ";.,:")
+        if not marks:
+            continue
+        mark, n = marks.most_common(1)[0]
+        if mark not in SIMILAR_MARK or n < max(2, (len(ends) + 1) // 2):
+            continue
+        for e in ends:
+            if e is not None and e.text[-1] in SIMILAR_MARK[mark] and e.text[-1] != mark:
+                fixed[id(e)] = replace(e, text=e.text[:-1] + mark, conf=min(e.conf, UNKNOWN_WORD_CONF))
+    return [fixed.get(id(w), w) for w in words]
+
+
+MARKS = ",;:."
+
+
+def closing_marks(words: list[OcrWord], ink: np.ndarray, dpi: float) -> list[OcrWord]:
+    """A line's last word's closing mark (',', ';', ':', '.') as its pixels show it: the glyph
+    after the word's last gap, one blob or two, reaching below the letters' baseline or not; a mark
+    Tesseract dropped after the word is added the same way. Tesseract reads a small ';' as ',' or
+    ':' or not at all (most list items of a scanned 'Fungsi'); a mark put right keeps at most
+    UNKNOWN_WORD_CONF, so its row is reviewed."""
+    px = dpi / 72.0
+    out = []
+    for ln in _text_lines(words):
+        for i, w in enumerate(ln):
+            mark = w.text[-1] if len(w.text) > 1 and w.text[-1] in MARKS else ""
+            if (mark or i == len(ln) - 1) and not LABEL.match(w.text):
+                seen = _mark_shape(ink, w, px, bool(mark))
+                if seen and seen != mark:
+                    text = (w.text[:-1] if mark else w.text) + seen
+                    w = replace(w, text=text, conf=min(w.conf, UNKNOWN_WORD_CONF))
+            out.append(w)
+    return out
+
+
+def _mark_shape(ink: np.ndarray, w: OcrWord, px: float, inside: bool) -> str | None:
+    """',', ';', ':' or '.' from the ink of the word's last glyph (`inside`) or of a glyph just
+    after the word; None when there is no such mark. The baseline is the letters' own."""
+    em = w.size * px
+    y0 = max(0, int((w.bottom - BOTTOM_EM * w.size) * px - 0.85 * em))
+    y1 = int(w.bottom * px + 0.25 * em) + 1
+    x0, x1 = max(0, int(w.x0 * px)), int(w.x1 * px + (1 if inside else 0.45 * em)) + 1
+    box = ink[y0:y1, x0:x1] > 0
+    cols = np.nonzero(box.any(axis=0))[0]
+    gaps = np.nonzero(np.diff(cols) > 1)[0]
+    if not len(gaps):
+        return None
+    first = cols[gaps[-1] + 1]
+    if not inside and first < w.x1 * px - x0 - 1:
+        return None  # the ink after the last gap is the word's own last letter
+    letters, last = box[:, :cols[gaps[-1]] + 1], box[:, first:cols[-1] + 1]
+    if last.shape[1] > 0.2 * em or not letters.any():
+        return None  # wider than any mark: a letter
+    lows = [np.nonzero(c)[0][-1] for c in letters.T if c.any()]
+    base = float(np.median(lows))
+    rows = np.nonzero(last.sum(axis=1) >= 2)[0]  # rows of one pixel are grain
+    if not len(rows):
+        return None
+    blobs = [b for b in np.split(rows, np.nonzero(np.diff(rows) > 1)[0] + 1) if len(b) >= 2]
+    if not blobs:
+        return None
+    rows = np.concatenate(blobs)
+    if rows[0] < base - 0.6 * em or len(blobs) > 2 or rows[-1] < base - 0.15 * em:
+        return None  # up to cap height, three pieces or floating: a letter, a quote or noise
+    below = rows[-1] > base + 0.1 * em
+    if len(blobs) == 2:
+        return ";" if below else ":"
+    return "," if below else "."
+
+
+# weighted edits for `respell`: Tesseract's usual confusions cost half an edit (descenders cut off by
+# a rule: y/v, g/a/q, p/o/n, j/i; thin strokes lost or split: i, l, r, t, I; letters run together)
+CONFUSED = {frozenset(p) for p in ("yv", "ga", "gq", "po", "pn", "qa", "ji", "il", "lI", "l1", "o0", "ce",
+                                     "ec", "ft", "rt", "hb", "un", "nu", "mn", "r:", "i:")}
+THIN = set("iltrfI.:'")
+GLUED = {("rn", "m"), ("ri", "n"), ("ii", "n"), ("in", "m"), ("cl", "d"), ("li", "h"), ("ni", "m"), ("ri", "d")}
+
+
+def _cost(a: str, b: str) -> float:
+    """Edit cost from the OCR reading `a` to the word `b` with Tesseract's confusions cheap."""
+    n, m = len(a), len(b)
+    d = [[0.0] * (m + 1) for _ in range(n + 1)]
+    for i in range(1, n + 1):
+        d[i][0] = d[i - 1][0] + (0.5 if a[i - 1] in THIN else 1.0)
+    for j in range(1, m + 1):
+        d[0][j] = d[0][j - 1] + (0.5 if b[j - 1] in THIN else 1.0)
+    for i in range(1, n + 1):
+        for j in range(1, m + 1):
+            sub = 0.0 if a[i - 1] == b[j - 1] else 0.5 if frozenset((a[i - 1], b[j - 1])) in CONFUSED else 1.0
+            best = min(d[i - 1][j - 1] + sub, d[i - 1][j] + (0.5 if a[i - 1] in THIN else 1.0),
+                       d[i][j - 1] + (0.5 if b[j - 1] in THIN else 1.0))
+            if i > 1 and (a[i - 2:i], b[j - 1]) in GLUED:
+                best = min(best, d[i - 2][j - 1] + 0.5)
+            if j > 1 and (b[j - 2:j], a[i - 1]) in GLUED:
+                best = min(best, d[i - 1][j - 2] + 0.5)
+            d[i][j] = best
+    return d[n][m]
+
+
+@functools.cache
+def _lexicon_list() -> tuple[str, ...]:
+    return tuple(sorted(lexicon()))
+
+
+def respell(words: list[OcrWord]) -> list[OcrWord]:
+    """Words in no dictionary put right when one word of Tesseract's Indonesian list is clearly the
+    near under its usual confusions (at most two half-edits: 'vana' -> 'yang', 'NDIKATOR' ->
+    'INDIKATOR'): the one the page itself reads surely most often, else the single nearest; on a
+    tie nothing is changed. The
+    case is the reading's; the confidence stays at most UNKNOWN_WORD_CONF, so the row is reviewed."""
+    from rapidfuzz import process
+    from rapidfuzz.distance import Levenshtein
+    if not lexicon():
+        return words
+    used = Counter(w.text.strip(".,;:()").lower() for w in words if w.conf > UNKNOWN_WORD_CONF)
+    out = []
+    for w in words:
+        m = re.fullmatch(r"([(\"'“]*)(.*?\w)([.,;:)]*)", w.text)
+        core = m.group(2) if m else ""
+        if w.conf > UNKNOWN_WORD_CONF or len(core) < 3 or known(core) or sum(c.isdigit() for c in core):
+            out.append(w)
+            continue
+        low = core.lower()
+        near = process.extract(low, _lexicon_list(), scorer=Levenshtein.distance, score_cutoff=2, limit=None)
+        fits = [(c, _cost(low, c)) for c, _, _ in near]
+        fits = [(-used[c] if used[c] >= 2 else 0, cost, c) for c, cost in fits if cost <= 1.0]
+        ranked = sorted(fits)  # the page's own words first, then the cheapest
+        if not ranked or (len(ranked) > 1 and ranked[1][:2] == ranked[0][:2]):
+            out.append(w)
+            continue
+        word = ranked[0][2]
+        word = word.upper() if core.isupper() else word.capitalize() if core[0].isupper() else word
+        out.append(replace(w, text=m.group(1) + word + m.group(3)))
+    return out
+
+
 def _place_colons(words: list[OcrWord], colons: list[tuple[int, int, int, int]], dpi: float) -> list[OcrWord]:
     """The detected colons as words, on the line whose height they share; OCR words that are only
     the colon misread (at most 2 characters over its box) are dropped."""
@@ -540,9 +783,11 @@ def _place_colons(words: list[OcrWord], colons: list[tuple[int, int, int, int]],
 
 
 def erase_mask(ink: np.ndarray, hmask: np.ndarray, vmask: np.ndarray, dpi: float) -> np.ndarray:
-    """The pixels to whiten before OCR: the rules and a pixel around them, except where a letter
-    crosses a rule that stands free inside a cell (an underlined numerator: the underline cuts
-    through the descenders, and 'yang' without them reads 'vang')."""
+    """The pixels to whiten before OCR: the rules and a pixel around them, except where a stroke
+    runs through a rule that stands free inside a cell (a fraction bar under the numerator cuts
+    its descenders, and 'yang' without them reads 'vana'): a stroke (ink at least 3 px tall, not
+    the grain or the JPEG fringe along the rule) touching the band from above, ink (two pixels
+    wide, not a speck) on its other side. What the band still cuts off is left to `correct`."""
     cv2 = _cv2()
     lines = cv2.bitwise_or(cv2.dilate(hmask, np.ones((3, 5), np.uint8)), cv2.dilate(vmask, np.ones((5, 3), np.uint8)))
     gap = max(3, int(1.5 * dpi / 72.0))
@@ -555,16 +800,24 @@ def erase_mask(ink: np.ndarray, hmask: np.ndarray, vmask: np.ndarray, dpi: float
             free[y:y + h, x:x + w][labels[y:y + h, x:x + w] == k] = 255
     if not free.any():
         return lines
-    band = cv2.dilate(free, np.ones((3, 3), np.uint8))
-    rest = cv2.bitwise_and(ink, cv2.bitwise_not(band))
-    reach = int(band.sum(axis=0).max() // 255) + 3  # the band's thickness and a little
-    above = np.zeros_like(rest)
-    below = np.zeros_like(rest)
-    for d in range(1, reach + 1):
-        above[d:] |= rest[:-d]
-        below[:-d] |= rest[d:]
-    crossing = cv2.bitwise_and(band, cv2.bitwise_and(above, below))
-    return cv2.bitwise_and(lines, cv2.bitwise_not(crossing))
+    rest = cv2.bitwise_and(ink, cv2.bitwise_not(lines))  # strokes only: grain and the rule's JPEG
+    rest = cv2.morphologyEx(rest, cv2.MORPH_OPEN, np.ones((3, 1), np.uint8))  # fringe are < 3 px tall
+    keep = np.zeros_like(lines)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(free, connectivity=8)
+    for k in range(1, n):  # per column: the band's top and bottom, ink touching both
+        x, y, w, h, _ = stats[k]
+        y0, y1 = max(2, y - 2), min(lines.shape[0] - 2, y + h + 2)
+        band = lines[y0:y1, x:x + w] > 0
+        if not band.any(axis=0).all():
+            continue
+        top = y0 + band.argmax(axis=0)
+        bottom = y1 - 1 - band[::-1].argmax(axis=0)
+        cols = np.arange(x, x + w)
+        touch_up = (rest[top - 1, cols] > 0) | (rest[top - 2, cols] > 0)
+        out_below = (ink[bottom + 1, cols] > 0) & (ink[bottom + 1, np.clip(cols + 1, 0, ink.shape[1] - 1)] > 0)
+        for c in np.nonzero(touch_up & out_below)[0]:
+            keep[top[c]:bottom[c] + 1, x + c] = 255
+    return cv2.bitwise_and(lines, cv2.bitwise_not(keep))
 
 
 def _edges_cleared(strip: np.ndarray, threshold: float, k: int) -> np.ndarray:
@@ -582,14 +835,19 @@ def _edges_cleared(strip: np.ndarray, threshold: float, k: int) -> np.ndarray:
 
 def read_image(gray: np.ndarray, dpi: float, number: int = 1, n_images: int = 1,
                width: float | None = None, height: float | None = None) -> PageContent:
-    """One page image (greyscale, `dpi`) to PageContent."""
+    """One page image (greyscale, `dpi`) to PageContent: background levelled, straightened, turned
+    the right way up, rules found and erased, each table column and the rest read on their own,
+    list items closed alike per region, misspellings put right against the word list."""
+    cv2 = _cv2()
+    gray = flatten(gray, dpi)
     angle = skew_angle(binarise(gray), dpi)
     if abs(angle) > 0.05:
         gray = rotate(gray, angle)
-    threshold, ink = _cv2().threshold(gray, 0, 255, _cv2().THRESH_BINARY_INV + _cv2().THRESH_OTSU)
+    threshold, ink = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    if upside_down(ink, dpi):
+        gray, ink = np.ascontiguousarray(gray[::-1, ::-1]), np.ascontiguousarray(ink[::-1, ::-1])
     hmask, vmask = ruling_masks(ink, dpi)
     segments = mask_segments(hmask, vmask, dpi)
-    cv2 = _cv2()
     lines = erase_mask(ink, hmask, vmask, dpi)
     clean = despeckle(gray, ink, dpi)
     clean[lines > 0] = 255
@@ -597,20 +855,22 @@ def read_image(gray: np.ndarray, dpi: float, number: int = 1, n_images: int = 1,
     pad = int(round(PAD_PT * px))
     words: list[OcrWord] = []
     flow = clean.copy()
+    marks_ink = np.where(clean < threshold, 255, 0).astype(np.uint8)  # specks and rules gone
     for x0, y0, x1, y1, borders in _tables(hmask, vmask, dpi):
         flow[y0:y1, x0:x1] = 255
         for a, b in zip(borders, borders[1:]):
             if b - a < 4 * pad:
                 continue
             strip = _edges_cleared(clean[y0:y1, a + pad:b - pad].copy(), threshold, 2 * pad)
-            words += tidy(_ocr(strip, a + pad, y0, dpi, 6, threshold))
+            words += lists_alike(closing_marks(tidy(_ocr(strip, a + pad, y0, dpi, 6, threshold)), marks_ink, dpi))
     _, flow_ink = cv2.threshold(flow, threshold, 255, cv2.THRESH_BINARY_INV)
     colons = find_colons(flow_ink, dpi)
     for x0, y0, x1, y1 in colons:
         flow[y0:y1, x0:x1] = 255
-    words += _place_colons(tidy(_ocr(flow, 0, 0, dpi, 4, threshold)), colons, dpi)
+    words += lists_alike(_place_colons(closing_marks(tidy(_ocr(flow, 0, 0, dpi, 4, threshold)), marks_ink, dpi),
+                                       colons, dpi))
     h, w = gray.shape
-    return PageContent(number, width or w / px, height or h / px, words, segments, n_images)
+    return PageContent(number, width or w / px, height or h / px, respell(words), segments, n_images)
 
 
 def read_pdf(path: Path, max_pages: int = 0, pages: Iterable[int] | None = None,
