@@ -1,9 +1,13 @@
-"""File helpers every layer shares: whole-or-nothing writes, content hashes, page counts."""
+"""File helpers every layer shares: whole-or-nothing writes, content hashes, page counts, names
+fit to print, folders checked writable."""
 from __future__ import annotations
 
 import hashlib
 import os
+import re
+import tempfile
 import uuid
+from typing import BinaryIO
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -44,12 +48,45 @@ def atomic_write(path: Path, data: bytes | str) -> None:
 
 
 def sha256_file(path: Path) -> str:
-    """Hex sha256 of a file, read in 1 MiB chunks (a decree's id derives from it)."""
-    h = hashlib.sha256()
+    """Hex sha256 of a file (a decree's id derives from it)."""
     with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
+        return sha256_stream(f)
+
+
+def sha256_stream(f: BinaryIO) -> str:
+    """Hex sha256 of the rest of an open file, read in 1 MiB chunks: never the whole file in memory."""
+    h = hashlib.sha256()
+    for chunk in iter(lambda: f.read(1 << 20), b""):
+        h.update(chunk)
     return h.hexdigest()
+
+
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """`text` safe to print on one line and to write as UTF-8: bytes of a file name that are not
+    UTF-8 (surrogates, as os gives them) as \\xff, control characters (newline, ESC) and text
+    direction overrides as \\n, \\x1b, \\u202e, so a name cannot forge lines or colours in a summary."""
+    try:
+        text = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a surrogate no file name gives (from a PDF's text)
+        text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return _UNPRINTABLE.sub(lambda m: repr(m.group())[1:-1], text)
+
+
+def unwritable(folder: Path) -> str | None:
+    """Why nothing can be written in `folder` (made if absent), or None: a page of data is written
+    and synced there, so a full disk shows too, not only a read-only one."""
+    try:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder) as f:
+            f.write(b"\0" * 4096)
+            f.flush()
+            os.fsync(f.fileno())
+    except OSError as e:
+        return e.strerror or str(e)
+    return None
 
 
 def page_count(pdf: Path) -> int:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import uuid
+from contextlib import suppress
 from pathlib import Path
 
-from pipeline.core.files import atomic_write
 from pipeline.parse.document import PARSER_VERSION
 
 PACKAGE = Path(__file__).resolve().parents[1]
@@ -27,9 +29,24 @@ def payload_path(parsed_dir: Path, sha256: str, version: str) -> Path:
     return parsed_dir / f"{sha256[:16]}-{version}.json"
 
 
+RETRY = "retry"  # a payload's key: its failure came from the machine or this program, not the file
+
+
 def write_payload(out: Path, payload: dict) -> None:
-    """The cache file, whole or not at all."""
-    atomic_write(out, json.dumps(payload, ensure_ascii=False, sort_keys=True))
+    """The cache file, whole or not at all; ASCII, so a file name that is not UTF-8 (surrogates) is
+    written too. A payload marked RETRY is read once and removed by the run, never kept as a verdict.
+    Its bytes reach the disk before its name does; the folder is not synced after the rename (half
+    the time of a small payload): a name lost to a power cut only means that file is parsed again."""
+    tmp = out.with_name(f".{out.name}.{os.getpid()}-{uuid.uuid4().hex[:6]}.tmp")
+    try:
+        with open(tmp, "wb") as f:
+            f.write(json.dumps(payload, sort_keys=True).encode("utf-8"))
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, out)
+    finally:
+        with suppress(FileNotFoundError):
+            os.unlink(tmp)
 
 
 def read_payload(path: Path) -> dict | None:

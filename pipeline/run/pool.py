@@ -23,7 +23,7 @@ from pathlib import Path
 
 from pipeline.core.errors import PageLimitExceeded, ParseError
 from pipeline.parse import parse_pdf
-from pipeline.parse.cache import write_payload
+from pipeline.parse.cache import RETRY, write_payload
 from pipeline.core.progress import Tracker
 from pipeline.core.settings import Settings
 
@@ -37,8 +37,9 @@ MAGIC = [
 ]
 
 
-def sniff(path: Path, head: bytes, size: int, max_mb: int) -> str | None:
-    """A reason the file is not worth opening, or None."""
+def sniff(head: bytes, size: int, max_mb: int) -> str | None:
+    """A reason the file is not worth opening, or None; from its size and first bytes alone, so a
+    huge file is refused before it is read."""
     if size == 0:
         return "empty file (0 bytes)"
     if size > max_mb * 1024 * 1024:
@@ -102,6 +103,8 @@ MB = 1024 * 1024
 # Called in the worker right after a file parsed well: (record, pdf, reports folder). The runner
 # passes the report's picture drawing here, so the pool never imports the report.
 AfterFile = Callable[[dict, Path, Path], None]
+# A worker that could not write a payload exits with this plus the errno (mod 100).
+WRITE_FAILED = 128
 
 
 def _after(hook: AfterFile | None, record: dict, pdf: Path, reports: Path) -> None:
@@ -156,6 +159,7 @@ class GuardedPool:
         self.counters = mmap.mmap(-1, 16 * len(jobs))  # per job: highest page read, pages done (any pass)
         self.pending = deque(range(len(jobs)))
         self.workers: list[_Worker] = []
+        self.write_error: OSError | None = None
         seen = 0
         while self.pending or self.workers:
             while self.pending and sum(not w.retiring for w in self.workers) < self.settings.n_workers:
@@ -168,6 +172,8 @@ class GuardedPool:
             now = time.monotonic()
             for worker in list(self.workers):
                 self._tend(worker, ready, now)
+        if self.write_error:
+            raise self.write_error
 
     def _start(self) -> _Worker:
         to_r, to_w = os.pipe()
@@ -202,7 +208,10 @@ class GuardedPool:
             k = int(msg)
             pdf, out = self.jobs[k]
             payload = parse_payload(pdf, settings, partial(_count_page, self.counters, 16 * k), threads)
-            write_payload(out, payload)
+            try:
+                write_payload(out, payload)
+            except OSError as e:  # the machine's fault, not the file's: the parent says which folder
+                os._exit(WRITE_FAILED + (e.errno or 0) % 100)
             if payload["ok"]:
                 _after(self.after_file, payload["result"], pdf, settings.reports)
             retire = _data_in_use() - start > settings.memory_limit_mb * MB // 4
@@ -254,16 +263,36 @@ class GuardedPool:
         if not exited:
             return
         if worker.job is not None:  # died on a file
-            sig = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
-            reason = "the PDF library crashed on this file"
-            if sig == signal.SIGABRT:  # native code aborts when an allocation fails under the limit
-                reason = (f"too large to read: the PDF library aborted at the memory limit "
-                          f"({settings.memory_limit_mb} MB; a decompression bomb?)")
-            self._finish(worker, {"ok": False, "reason": reason, "page": None,
-                                  "detail": f"exit status {status}, signal {sig}"})
+            self._died(worker, status)
         for fd in (worker.outbox, worker.pidfd, *(() if worker.retiring else (worker.inbox,))):
             os.close(fd)
         self.workers.remove(worker)
+
+    def _died(self, worker: _Worker, status: int) -> None:
+        """A worker died on its file. Killed by a signal, the PDF library crashed or aborted on it: that
+        verdict is the file's and cached. Exited, it was this program or the machine (a payload it could
+        not write, a bug): nothing is cached, so the next run reads the file again, and a failed write
+        stops the run once the workers are done."""
+        if not os.WIFSIGNALED(status):
+            code = os.waitstatus_to_exitcode(status)
+            pdf, out = self.jobs[worker.job]
+            if code >= WRITE_FAILED:
+                errno = code - WRITE_FAILED
+                self.write_error = OSError(errno, os.strerror(errno), str(out.parent))
+                self.pending.clear()
+            elif not out.exists():
+                write_payload(out, {"ok": False, "page": None, "detail": f"exit status {code}", RETRY: True,
+                                    "reason": "the parse worker stopped on this file: not the file's fault, "
+                                              "read again next run"})
+            worker.job = None
+            self.tracker.file_done(pdf)
+            return
+        sig = os.WTERMSIG(status)
+        reason = "the PDF library crashed on this file"
+        if sig == signal.SIGABRT:  # native code aborts when an allocation fails under the limit
+            reason = (f"too large to read: the PDF library aborted at the memory limit "
+                      f"({self.settings.memory_limit_mb} MB; a decompression bomb?)")
+        self._finish(worker, {"ok": False, "reason": reason, "page": None, "detail": f"signal {sig}"})
 
 
 def _count_page(counters: mmap.mmap, at: int, number: int) -> None:

@@ -4,22 +4,30 @@ File I/O lives here and in publish; the stages themselves are functions over rec
 from __future__ import annotations
 
 import csv
+import errno
+import fcntl
 import hashlib
+import io
 import json
+import os
+import stat
 import time
+from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from pipeline.core.errors import UserError
+from pipeline.core.files import atomic_write, printable, sha256_stream, unwritable
 from pipeline.core.progress import progress
 from pipeline.core.result import Failure, RunResult
 from pipeline.core.schema import CONTRACT_VERSION, CURATED_TABLES
 from pipeline.core.settings import Settings
-from pipeline.parse.cache import code_version, payload_path
-from pipeline.report import draw_ahead, write_html_report
+from pipeline.parse.cache import RETRY, code_version, payload_path
+from pipeline.report import Drawer, write_html_report
 from pipeline.run.executors import EXECUTORS, Executor
 from pipeline.run.pool import sniff
 from pipeline.stages.normalise import load_aliases, normalise
-from pipeline.stages.publish import clean_versions, discard, stage, swap
+from pipeline.stages.publish import clean_versions, discard, stage, swap, versions_dir
 from pipeline.stages.score import publish_scores, report as score_report, score
 from pipeline.stages.cells import EMPTY_IN_PDF, Empty, check_empty_cells
 from pipeline.stages.tables import build_tables
@@ -36,30 +44,68 @@ class Source:
 
 
 def discover(settings: Settings, result: RunResult) -> list[Source]:
-    """Every *.pdf in raw/ once per content; odd names are fine, links out of raw/ are refused."""
+    """Every *.pdf in raw/ once per content. Names are kept as printable() shows them (a name that
+    is not UTF-8 or holds a newline cannot break a report); what is not read is said: a hidden
+    file, a folder, a FIFO or a dangling link is skipped with why, an unreadable, empty, too large
+    or not-PDF file is a failure line, a link out of raw/ is refused."""
     raw = settings.raw.resolve()
     by_hash: dict[str, Source] = {}
-    for p in sorted(settings.raw.iterdir(), key=lambda p: p.name):
-        if p.name.startswith(".") or not p.name.lower().endswith(".pdf"):
+    for entry in sorted(os.scandir(settings.raw), key=lambda e: e.name):
+        if not entry.name.lower().endswith(".pdf"):
             continue
-        if p.is_symlink() and raw not in p.resolve().parents:
-            result.failures.append(Failure(p.name, "", "discover", None, "symlink pointing outside raw/: refused"))
+        name, path = printable(entry.name), Path(entry.path)
+        why = _not_a_file(entry, raw)
+        if why:
+            result.warnings.append({"file": name, "page": None, "position_no": None, "message": f"skipped: {why}"})
             continue
-        if not p.is_file():
+        if path.is_symlink() and raw not in path.resolve().parents:
+            result.failures.append(Failure(name, "", "discover", None, "symlink pointing outside raw/: refused"))
             continue
-        data = p.read_bytes()
-        digest = hashlib.sha256(data).hexdigest()
-        reason = sniff(p, data[:2048], len(data), settings.max_file_mb)
+        try:
+            digest, reason = _sniffed(path, settings.max_file_mb)
+        except OSError as e:
+            result.failures.append(Failure(name, "", "discover", None, f"cannot be read: {e.strerror or e}"))
+            continue
         if reason:
-            result.failures.append(Failure(p.name, digest, "sniff", None, reason))
+            result.failures.append(Failure(name, digest, "sniff", None, reason))
             continue
         if digest in by_hash:
-            by_hash[digest].names.append(p.name)
-            result.warnings.append({"file": p.name, "page": None, "position_no": None,
+            by_hash[digest].names.append(name)
+            result.warnings.append({"file": name, "page": None, "position_no": None,
                                     "message": f"same bytes as {by_hash[digest].names[0]}: read once"})
             continue
-        by_hash[digest] = Source(p, digest, [p.name])
+        by_hash[digest] = Source(path, digest, [name])
     return sorted(by_hash.values(), key=lambda s: s.names[0])
+
+
+def _not_a_file(entry: os.DirEntry, raw: Path) -> str | None:
+    """Why a *.pdf entry of raw/ is no file to read (said as skipped), or None."""
+    if entry.name.startswith("."):
+        return "hidden file (its name starts with a dot)"
+    try:
+        mode = entry.stat().st_mode  # follows a link
+    except FileNotFoundError:
+        return "symbolic link to nothing (its target is gone)"
+    except OSError as e:
+        return f"cannot be looked at: {e.strerror or e}"
+    if stat.S_ISDIR(mode):
+        return "a folder, not a file"
+    if not stat.S_ISREG(mode):
+        return "not a regular file (a FIFO, socket or device)"
+    return None
+
+
+def _sniffed(path: Path, max_mb: int) -> tuple[str, str | None]:
+    """(sha256, why it is not worth parsing or None): the size and the first bytes are looked at
+    before anything else is read, so a huge file is refused unread (no hash: ""); the hash streams."""
+    with open(path, "rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        head = f.read(2048)
+        reason = sniff(head, size, max_mb)
+        if size > max_mb * 1024 * 1024:
+            return "", reason
+        f.seek(0)
+        return sha256_stream(f), reason
 
 
 def parse_all(sources: list[Source], settings: Settings, result: RunResult, executor: Executor) -> None:
@@ -78,7 +124,10 @@ def parse_all(sources: list[Source], settings: Settings, result: RunResult, exec
     with progress([pdf for pdf, _ in todo]) as tracker:
         executor.parse(todo, tracker)  # writes each job's payload file
     for src in sources:
-        payload = json.loads(payload_path(cache, src.sha256, version).read_text(encoding="utf-8"))
+        path = payload_path(cache, src.sha256, version)
+        payload = json.loads(path.read_text(encoding="utf-8"))
+        if payload.get(RETRY):  # the machine's failure, not the file's: read it again next run
+            path.unlink()
         if not payload["ok"]:
             result.failures.append(Failure(src.names[0], src.sha256, "parse", payload["page"], payload["reason"],
                                            payload["detail"]))
@@ -91,7 +140,8 @@ def parse_all(sources: list[Source], settings: Settings, result: RunResult, exec
             result.warnings.append({"file": src.names[0], **w})
 
 
-def _read(settings: Settings, result: RunResult, executor: Executor) -> None:
+def _read(settings: Settings, result: RunResult, executor: Executor) -> dict[str, Path]:
+    """Discover and parse; returns each read decree's PDF by sha256 (its name may be printed escaped)."""
     sources = discover(settings, result)
     result.files = len(sources) + len({f.file for f in result.failures})
     parse_all(sources, settings, result, executor)
@@ -99,22 +149,69 @@ def _read(settings: Settings, result: RunResult, executor: Executor) -> None:
         result.pages += rec["n_pages"]
         result.positions += len(rec["positions"])
         result.indicators += sum(len(p["indicators"]) for p in rec["positions"])
+    return {src.sha256: src.path for src in sources}
 
 
 def _executor(settings: Settings) -> Executor:
-    """The run's executor; its parse workers draw the report's pictures of each file they read."""
-    return EXECUTORS[settings.executor](settings, after_file=draw_ahead)
+    """The run's executor; the report's pictures of each file it parsed are drawn in the background
+    (a Drawer beside the parse workers, then beside normalise), not in the parse workers."""
+    return EXECUTORS[settings.executor](settings, after_file=Drawer(settings.reports))
 
 
 def parse_only(settings: Settings) -> RunResult:
     """raw/ -> interim/ alone, so the parse stage can be run and timed on its own."""
     started = time.monotonic()
     result = RunResult()
-    with _executor(settings) as executor:
+    with _project(settings, curated=False), _executor(settings) as executor:
         _read(settings, result, executor)
-    result.seconds = time.monotonic() - started
-    write_reports(result, settings)
+        result.seconds = time.monotonic() - started
+        write_reports(result, settings)
     return result
+
+
+MACHINE_ERRORS = {errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.EIO, errno.EFBIG}
+
+
+@contextmanager
+def _project(settings: Settings, curated: bool = True):
+    """The output folders checked writable before any work, one run at a time on them (a second
+    run is refused with a line naming the folder), and a write that fails later (a full disk, a
+    read-only one) one UserError line naming the folder: curated/ is then left as it was."""
+    folders = {settings.interim: settings.parsed_dir, settings.reports: settings.reports}
+    if curated:
+        folders[settings.curated] = versions_dir(settings.curated)
+    for shown, folder in folders.items():
+        if why := unwritable(folder):
+            raise UserError(f"cannot write to {shown} ({folder}): {why}")
+    with ExitStack() as locks:
+        for shown, folder in folders.items():
+            if shown != settings.reports:
+                locks.enter_context(_lock(shown, folder / ".iki.lock"))
+        try:
+            yield
+        except OSError as e:
+            if e.errno not in MACHINE_ERRORS:
+                raise
+            where = next((shown for shown, folder in folders.items()
+                          if e.filename and Path(os.path.abspath(e.filename)).is_relative_to(folder.resolve())),
+                         "an output folder (interim/, curated/ or reports/)")
+            raise UserError(f"cannot write to {where}: {e.strerror}; curated/ is left as it was") from None
+
+
+@contextmanager
+def _lock(shown: Path, path: Path):
+    """An exclusive lock on `path` for the run; held, it names the run that holds it."""
+    with open(path, "a+", encoding="utf-8") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            f.seek(0)
+            raise UserError(f"another iki run (pid {f.read().strip() or '?'}) is using {shown}; "
+                            f"run again when it has finished") from None
+        f.truncate(0)
+        f.write(str(os.getpid()))
+        f.flush()
+        yield
 
 
 def fingerprint(settings: Settings, result: RunResult) -> str:
@@ -157,27 +254,32 @@ def run(settings: Settings, strict: bool = False) -> RunResult:
     failed or warned (curated/ then stays exactly as it was)."""
     started = time.monotonic()
     result = RunResult()
-    validator = Validator()
-    validator.start()  # imports Great Expectations at lowest priority: on what the parse leaves idle
-    try:
-        with _executor(settings) as executor:
-            _publish(settings, result, validator, executor, strict)
-        result.seconds = time.monotonic() - started
-        write_reports(result, settings)  # while the validator writes its Data Docs
-    finally:
-        validator.close()
+    with _project(settings):
+        validator = Validator()
+        validator.start()  # imports Great Expectations at lowest priority: on what the parse leaves idle
+        try:
+            with _executor(settings) as executor:
+                _publish(settings, result, validator, executor, strict)
+            result.seconds = time.monotonic() - started
+            write_reports(result, settings)  # while the validator writes its Data Docs
+        finally:
+            validator.close()
     return result
 
 
 def _publish(settings: Settings, result: RunResult, validator: Validator, executor: Executor, strict: bool) -> None:
     """Validate everything read once, withhold the units it decides, flag rows, stage the rest, swap."""
     clean_versions(settings.curated)
-    _read(settings, result, executor)
+    paths = _read(settings, result, executor)
+    if not result.records:  # validating no rows would only report the empty tables as critical
+        result.refused = (f"nothing to read: no PDF in {settings.raw}" if not result.files
+                          else "no file could be read as a decree")
+        return
     fp = fingerprint(settings, result)
     if _unchanged(settings, result, fp):
         return
     n_read_warnings, n_read_failures = len(result.warnings), len(result.failures)
-    empty = _check_cells(settings, result)
+    empty = _check_cells(settings, result, paths)
     tables = _normalise(settings, result, executor)
     staging = _stage(settings, result, tables)
     report = validator.validate(staging.resolve(), settings.expectations.resolve(),
@@ -215,16 +317,17 @@ def _publish(settings: Settings, result: RunResult, validator: Validator, execut
             "review": result.review, "warnings": result.warnings[n_read_warnings:], "withheld": result.withheld,
             "failures": [asdict(f) for f in result.failures[n_read_failures:]]}
     (staging / RUN_MEMO).write_text(json.dumps(memo, ensure_ascii=False, indent=1), encoding="utf-8")
+    _mark_stale(settings)
     swap(staging, settings.curated)
     result.published = True
 
 
-def _check_cells(settings: Settings, result: RunResult) -> dict[str, Empty]:
+def _check_cells(settings: Settings, result: RunResult, paths: dict[str, Path]) -> dict[str, Empty]:
     """Flags for cells empty in the PDF itself, each also a warning naming its cell; per decree, why
     its other empty cells are misreads."""
     out = {}
     for rec in result.records:
-        out[rec["decree_id"]] = empty = check_empty_cells(rec, settings.raw / rec["source_file"], settings.reader)
+        out[rec["decree_id"]] = empty = check_empty_cells(rec, paths[rec["sha256"]], settings.reader)
         result.warnings += [{"file": rec["source_file"], "page": page, "position_no": p,
                              "message": f"indicator {i}: {col} is empty in the PDF; published with the flag "
                                         f"{EMPTY_IN_PDF.format(col)}"}
@@ -288,25 +391,50 @@ def score_into(staging: Path, settings: Settings, result: RunResult) -> None:
 
 
 def write_reports(result: RunResult, settings: Settings) -> None:
-    """run.json, failures.csv and the visual report index.html."""
+    """run.json, failures.csv and the visual report index.html, each whole or not at all; run.json
+    names the version of curated/ that is live (the one it describes when `published`)."""
     settings.reports.mkdir(parents=True, exist_ok=True)
-    with open(settings.reports / "failures.csv", "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow(["file", "sha256", "stage", "page", "position_no", "indicator_no", "cell", "reason", "detail"])
-        for x in result.failures:
-            w.writerow([x.file, x.sha256, x.stage, x.page or "", x.position_no or "", x.indicator_no or "", x.cell,
-                        x.reason, x.detail])
+    rows = io.StringIO(newline="")
+    w = csv.writer(rows)
+    w.writerow(["file", "sha256", "stage", "page", "position_no", "indicator_no", "cell", "reason", "detail"])
+    for x in result.failures:
+        w.writerow([x.file, x.sha256, x.stage, x.page or "", x.position_no or "", x.indicator_no or "", x.cell,
+                    x.reason, x.detail])
+    atomic_write(settings.reports / "failures.csv", _utf8(rows.getvalue()))
     summary = {k: getattr(result, k) for k in ("files", "pages", "positions", "indicators", "parsed", "cached",
                                                  "published", "withheld", "critical", "refused")}
+    live = settings.curated.resolve()
+    summary["curated_version"] = live.name if settings.curated.is_symlink() else None
     summary["dataset_partitions"] = dict(zip(("written", "kept"), result.partitions))
     summary["warnings"] = result.warnings
     summary["failures"] = [asdict(x) for x in result.failures]
     summary["seconds"] = round(result.seconds, 2)
-    (settings.reports / "run.json").write_text(json.dumps(summary, ensure_ascii=False, indent=1), encoding="utf-8")
+    atomic_write(settings.reports / "run.json", _utf8(json.dumps(summary, ensure_ascii=False, indent=1)))
     write_html_report(result, settings)
 
 
+def _utf8(text: str) -> bytes:
+    """UTF-8 even for a stray surrogate in a PDF's text (written as its \\u escape)."""
+    return text.encode("utf-8", "backslashreplace")
+
+
+STALE = ("a later run was publishing a new version of curated/ when it stopped: this report describes "
+         "the version before; curated/.run.json describes what is published")
+
+
+def _mark_stale(settings: Settings) -> None:
+    """Just before the swap: the last run's run.json says it may no longer describe curated/, so a
+    run killed between its swap and its own reports leaves no report that tells of the wrong tables."""
+    path = settings.reports / "run.json"
+    try:
+        last = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        last = {}
+    atomic_write(path, _utf8(json.dumps({"stale": STALE, **last}, ensure_ascii=False, indent=1)))
+
+
 def summary_lines(result: RunResult) -> list[str]:
+    """The console summary: counts, then a line per warning (the first 20) and per failure."""
     lines = [("nothing changed since the last publish; curated/ is up to date\n" if result.unchanged else "") +
              f"files {result.files}, pages {result.pages}, positions {result.positions}, "
              f"indicators {result.indicators}, warnings {len(result.warnings)}, "
@@ -335,4 +463,4 @@ def summary_lines(result: RunResult) -> list[str]:
                      f"{result.withheld['positions']} position(s) of others; the rest is published")
     if result.failures:
         lines.append(f"{len({x.file for x in result.failures})} file(s) failed; see reports/failures.csv")
-    return lines
+    return [lines[0], *map(printable, lines[1:])]  # texts from PDFs cannot forge lines or colours

@@ -20,6 +20,7 @@ costs its position and nothing else.
 from __future__ import annotations
 
 import argparse
+import html
 import importlib
 import json
 import math
@@ -788,8 +789,33 @@ def validate_tables(tables: dict[str, pd.DataFrame], suites_dir: Path = SUITES_D
     if on_result is not None:
         on_result(report)
     if report_dir is not None:
+        _escape_results(ctx)
         ctx.build_data_docs(site_names=["iki"])
     return report
+
+
+def _escape_results(ctx) -> None:
+    """Values read from PDFs are untrusted, and GX's Data Docs put a result's values (unexpected
+    values, rows, observed values, exception messages) into their pages unescaped: every string in
+    the stored results is HTML-escaped before the pages are built, so a NOMOR holding <script> is
+    shown as text, never run."""
+    store = ctx.validation_results_store
+    for key in store.list_keys():
+        results = store.get(key)
+        for res in results.results:
+            res.result = _escaped(res.result)
+            res.exception_info = _escaped(res.exception_info)
+        store.set(key, results)
+
+
+def _escaped(v):
+    if isinstance(v, str):
+        return html.escape(v)
+    if isinstance(v, dict):
+        return {_escaped(k): _escaped(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_escaped(x) for x in v]
+    return v
 
 
 class Validator:
