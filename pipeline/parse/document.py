@@ -17,7 +17,7 @@ from pipeline.core.model import PageContent
 from pipeline.core.text import join_lines
 from pipeline.parse.decree import read_body, signer_of
 from pipeline.parse.geometry import Grid, Line, bbox_of, find_grids, group_lines
-from pipeline.parse.indicators import build_indicators
+from pipeline.parse.indicators import build_indicators, single_entries, table_rows
 from pipeline.parse.labels import Field, PositionBlock, split_items, split_label
 from pipeline.parse.rows import CORE_ROLES, role_of
 from pipeline.readers import open_pages
@@ -174,12 +174,17 @@ def _assemble(flow: _Flow, warnings: list[dict]) -> dict:
     cut = next((k for k, t in enumerate(texts) if k > 0 and AGENCY.match(t.upper())), len(texts) - 1 if len(texts) > 1 else len(texts))
     decree = {"lampiran_of": value("lampiran"), "nomor": value("nomor"), "tanggal": value("tanggal"),
               "title": join_lines(texts[:cut]), "agency": join_lines(texts[cut:]), **read_body(flow.body)}
+    tables = [table_rows(pos, no, warnings) for no, pos in enumerate(flow.positions, 1)]
+    known: dict[str, set[str]] = {}
+    for _, rows in tables:
+        for key, texts in single_entries(rows).items():
+            known.setdefault(key, set()).update(texts)
     out_positions = []
-    for no, pos in enumerate(flow.positions, 1):
+    for (no, pos), (columns, rows) in zip(enumerate(flow.positions, 1), tables):
         jab = pos.fields.get("jabatan")
         tugas_numbered, tugas = split_items(pos.fields["tugas"].lines) if "tugas" in pos.fields else (False, [])
         fungsi_numbered, fungsi = split_items(pos.fields["fungsi"].lines) if "fungsi" in pos.fields else (False, [])
-        columns, indicators = build_indicators(pos, no, warnings)
+        indicators = build_indicators(rows, known)
         if not pos.grids:
             warnings.append({"page": pos.page_first, "position_no": no, "message": "position has no indicator table"})
         out_positions.append({

@@ -18,8 +18,8 @@ class Sasaran:
     lines: list[Line]
 
 
-def build_indicators(pos: PositionBlock, position_no: int, warnings: list[dict]) -> tuple[list[str], list[dict]]:
-    """Stitch a position's table fragments into logical rows, then into indicator records."""
+def table_rows(pos: PositionBlock, position_no: int, warnings: list[dict]) -> tuple[list[str], list[Row]]:
+    """A position's table fragments stitched into logical rows, with the header as printed."""
     columns: list[str] | None = None
     headers: list[str] = []
     rows: list[Row] = []
@@ -52,8 +52,22 @@ def build_indicators(pos: PositionBlock, position_no: int, warnings: list[dict])
                 row.new_page = k == 0 and new_page
                 rows.append(row)
         last_page = grid.page
-    if columns is None:
-        return [], []
+    return headers, rows if columns is not None else []
+
+
+def single_entries(rows: list[Row]) -> dict[str, set[str]]:
+    """Texts of the cells of rows with one indicator, by column: the decree's own phrases, which
+    tell where entries stacked as mere line breaks end."""
+    known: dict[str, set[str]] = {}
+    for row in rows:
+        if len(split_stacked(row.parts.get("indikator", Part()))) == 1:
+            for key, part in row.parts.items():
+                known.setdefault(key, set()).add(part.text)
+    return known
+
+
+def build_indicators(rows: list[Row], known: dict[str, set[str]]) -> list[dict]:
+    """A position's logical rows -> one record per indicator, stacked items split."""
     uses_numbers = any(r.parts.get("no", Part()).text for r in rows)
     sasaran: list[Sasaran] = []
     records: list[dict] = []
@@ -75,15 +89,15 @@ def build_indicators(pos: PositionBlock, position_no: int, warnings: list[dict])
         tol = 0.5 * (ind.lines[0].size if ind.lines else 8)
         starts = [ind.lines.index(item[3][0]) for item in items[1:] if item[3]]
         breaks = bool(starts) and not any(blank_before(ind.lines, k) for k in starts)
-        split = {key: entries(part, anchors, tol, breaks, key in SHARED_ROLES) for key, part in row.parts.items()
-                 if key not in ("no", "sasaran", "indikator")}
+        split = {key: entries(part, anchors, tol, breaks, key in SHARED_ROLES, known.get(key, set()))
+                 for key, part in row.parts.items() if key not in ("no", "sasaran", "indikator")}
         for key in SHARED_ROLES + tuple(k for k in split if k.startswith("extra:")):
             if key in split and len(items) > 1 and all(not p.lines for p in split[key][1:]):
                 split[key] = [split[key][0]] * len(items)
         for n, (label, texts, _, item_lines) in enumerate(items):
             rec = {"row_parts": split, "n": n, "label": label, "texts": texts, "lines": item_lines, "row": row}
             records.append(rec)
-    return headers, _finish(records, sasaran)
+    return _finish(records, sasaran)
 
 
 def _finish(records: list[dict], sasaran: list[Sasaran]) -> list[dict]:

@@ -9,6 +9,7 @@ rule (`rows.distribute`): every line goes to the item whose top it follows."""
 from __future__ import annotations
 
 import re
+from itertools import combinations
 
 from pipeline.parse.fractions import NOTE, TIMES_100
 from pipeline.parse.geometry import Line
@@ -16,20 +17,24 @@ from pipeline.parse.rows import MULTIPLIER, Part, distribute
 
 CONNECTOR = re.compile(r"(,|/|-|\b(dan|atau|dengan|yang|di|ke|dari|pada|untuk|dalam|sesuai|terhadap|oleh|serta))$",
                        re.I)
+MAX_CHOICES = 20000  # splittings weighed before the best so far is taken
 
 
-def entries(part: Part, anchors: list[tuple[int, float]], tol: float, breaks: bool, shared: bool) -> list[Part]:
+def entries(part: Part, anchors: list[tuple[int, float]], tol: float, breaks: bool, shared: bool,
+            known: set[str]) -> list[Part]:
     """The column's entry for each stacked item (anchors: the items' tops; breaks: the items are
     set as mere line breaks, without blank space between them; shared: a column that may print
-    one entry for all items, so only a paragraph that must end splits it)."""
+    one entry for all items; known: the column's texts in rows of one indicator)."""
     n, lines = len(anchors), part.lines
-    if n == 1 or not lines or lines[0].page != lines[-1].page:  # a row broken over pages: by position
+    if n == 1 or not lines:
         return distribute(part, anchors, tol)
-    gaps = [k for k in range(1, len(lines)) if blank_before(lines, k)]
-    if len(gaps) == n - 1:
+    gaps = [k for k in range(1, len(lines)) if blank_before(lines, k) or lines[k].page != lines[k - 1].page]
+    if len(gaps) == n - 1:  # blank space (or a page break) ends every entry
         return _parts(part, [0, *gaps])
+    if lines[0].page != lines[-1].page:  # a row broken over pages: by position
+        return distribute(part, anchors, tol)
     if breaks and not gaps:
-        starts = _paragraph_starts(part, n, shared)
+        starts = _paragraph_starts(part, n, shared, known)
         if starts:
             return _parts(part, starts)
     return distribute(part, anchors, tol)
@@ -40,9 +45,12 @@ def blank_before(lines: list[Line], k: int) -> bool:
     return a.page == b.page and b.top - a.bottom > 0.9 * b.size
 
 
-def _paragraph_starts(part: Part, n: int, shared: bool) -> list[int] | None:
-    """First lines of n entries in lines set as mere line breaks, or None when the lines do not
-    make n entries (one paragraph for all, or too many that must end)."""
+def _paragraph_starts(part: Part, n: int, shared: bool, known: set[str]) -> list[int] | None:
+    """First lines of n entries in lines set as mere line breaks, or None for one entry for all
+    or when the lines do not make n entries. Of the breaks that may end an entry, those that
+    give most entries the decree prints elsewhere on their own win, then the earliest; a shared
+    column stays one entry when its whole text is such a phrase, or when no paragraph must end and
+    no splitting gives such a phrase."""
     lines = part.lines
     must, may = [], []
     for k in range(1, len(lines)):
@@ -52,9 +60,19 @@ def _paragraph_starts(part: Part, n: int, shared: bool) -> list[int] | None:
         elif kind == "may":
             may.append(k)
     need = n - 1 - len(must)
-    if need < 0 or need > len(may) or (shared and not must):
+    if need < 0 or need > len(may) or (shared and (part.text in known or not must and not may)):
         return None
-    return [0, *sorted(must + may[:need])]  # the earliest breaks that can end an entry
+    best, best_score = None, -1
+    for count, extra in enumerate(combinations(may, need)):
+        if count >= MAX_CHOICES:
+            break
+        starts = [0, *sorted(must + list(extra))]
+        score = sum(p.text in known for p in _parts(part, starts))
+        if score > best_score:
+            best, best_score = starts, score
+    if shared and not must and best_score == 0:
+        return None  # no break must end an entry and no entry is a known phrase: one for all
+    return best
 
 
 def _break(part: Part, k: int) -> str:
