@@ -217,6 +217,31 @@ def _absent_columns(positions: list[dict], warnings: list[dict]) -> None:
                          "message": f"notice: the tables print no {names} column; those fields are empty"})
 
 
+UNDECODED = re.compile(r"[\ufffd\x00-\x08\x0b-\x1f\x7f]")  # U+FFFD or a control character in a word
+
+
+def damaged_pages(pages: list[PageContent], positions: list[dict]) -> list[dict]:
+    """A warning per page a damaged PDF may have emptied or garbled, so a decree is never published
+    short without a word: a page without text from the first position on (a lost content stream
+    reads as a blank page), or text that did not decode (U+FFFD, control characters). Each names
+    the page and the position printed there (the last one begun by that page)."""
+    out = []
+    for pg in pages:
+        begun = [p["position_no"] for p in positions if p["page_first"] <= pg.number]
+        if not begun:
+            continue
+        bad = sum(len(UNDECODED.findall(w.text)) for w in pg.words)
+        if not pg.words:
+            message = "page without text (damaged, or left blank?): anything printed there is missing"
+        elif bad:
+            message = (f"{bad} character(s) on this page did not decode (U+FFFD or control characters): "
+                       f"its texts may be garbled")
+        else:
+            continue
+        out.append({"page": pg.number, "position_no": begun[-1], "message": message})
+    return out
+
+
 def parse_pdf(path: Path, max_pages: int = 0, reader: str = "pdfplumber", on_page=None, ocr_threads: int = 1) -> dict:
     """The interim record of one PDF: decree fields, positions, indicators with provenance;
     scanned pages are read by OCR, `ocr_threads` pages at a time."""
@@ -246,6 +271,7 @@ def parse_pdf(path: Path, max_pages: int = 0, reader: str = "pdfplumber", on_pag
             raise ParseError(f"image-only: OCR found no text on {len(scanned)} scanned pages", page=scanned[0])
         raise ParseError(f"no text on {len(pages)} pages: the pages are blank", page=1)
     result = parse_pages(pages)
+    result["warnings"] += damaged_pages(pages, result["positions"])
     return {"parser_version": PARSER_VERSION, "source_file": path.name, "sha256": digest,
             "decree_id": digest[:16], "n_pages": len(pages), "source_kind": "ocr" if scanned else "text",
             **result}
