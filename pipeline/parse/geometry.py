@@ -150,7 +150,7 @@ def _components(hs: list[Segment], vs: list[Segment]) -> list[tuple[list[Segment
         groups.setdefault(find(i), ([], []))[0].append(h)
     for j, v in enumerate(vs):
         groups.setdefault(find(len(hs) + j), ([], []))[1].append(v)
-    return [g for g in groups.values() if len(g[0]) >= 2 and len(g[1]) >= 2]
+    return [g for g in groups.values() if g[0] and len(g[1]) >= 2]
 
 
 def find_grids(segments: list[Segment], words: list[Word], page: int) -> tuple[list[Grid], list[Word]]:
@@ -167,6 +167,11 @@ def find_grids(segments: list[Segment], words: list[Word], page: int) -> tuple[l
             cols = {i for i in range(len(xs) - 1) if h.x0 <= xs[i] + TOL and h.x1 >= xs[i + 1] - TOL}
             if cols:
                 lines_at.setdefault(h.y0, set()).update(cols)
+        for y in (min(v.y0 for v in cv), max(v.y1 for v in cv)):
+            # a row broken by the page break is drawn open at the break (no border there): its
+            # columns' borders end where the row does
+            if all(abs(y - hy) > TOL for hy in lines_at):
+                lines_at[y] = set(range(len(xs) - 1))
         ys = cluster(list(lines_at))
         if len(ys) < 2:
             continue
