@@ -37,6 +37,8 @@ def entries(part: Part, anchors: list[tuple[int, float]], tol: float, breaks: bo
         starts = _paragraph_starts(part, n, shared, known)
         if starts:
             return _parts(part, starts)
+    if shared and not gaps:  # one block of text beside items set apart by blank space: one entry for all
+        return [part, *(Part(boxes=part.boxes) for _ in anchors[1:])]
     return distribute(part, anchors, tol)
 
 
