@@ -10,10 +10,20 @@ differing cells, rows sent to review, seconds per page, and the cells equal afte
 catalogue of the *other* documents (what snapping adds without seeing the decree itself).
 
     .venv/bin/python -m pytest tests/test_ocr.py -s
+
+Issue 19 (scans as exact as text): a generated decree scanned under the conditions of CONDITIONS is
+read by OCR and parsed, and every cell (decree fields, jabatan, tugas, fungsi, every indicator
+field) is compared *exactly* (case and punctuation count) with the parse of its text PDF. Figures
+per condition (cells exact, CPU seconds per page on one core, titles read empty), and the second
+engine (RapidOCR) against Tesseract on the same page images:
+
+    .venv/bin/python -m tests.test_ocr [--engines]
 """
 from __future__ import annotations
 
+import os
 import shutil
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -26,6 +36,7 @@ from pipeline.readers import ocr  # noqa: E402
 from pipeline.stages.normalise import (OCR_REVIEW_BELOW, SNAP_MIN, SNAPPED, Aliases, _catalogue,  # noqa: E402
                                 jabatan_form, match_form, snap)
 from pipeline.parse import parse_pages  # noqa: E402
+from pipeline.core.model import PageContent  # noqa: E402
 from pipeline.readers.plumber import read_pdf  # noqa: E402
 from tests.fixtures.scan import scan  # noqa: E402
 
@@ -189,3 +200,168 @@ def test_scanned_decree_goes_through_the_whole_pipeline(tmp_path, sample_run):
     keys = text["positions"].set_index("position_no").jabatan_key
     got = pos[pos.decree_id == ocr_id].set_index("position_no").jabatan_key
     assert list(got.loc[[1, 2, 3]]) == list(keys.loc[[1, 2, 3]])  # pages 1-4: positions 1-3 whole
+
+
+# --- issue 19: cells exact per scan condition --------------------------------------------------------
+
+HAVE_SOFFICE = bool(shutil.which("soffice") or Path("/usr/bin/soffice").exists())
+# name -> scan() options; the first two are the acceptance conditions (CI), the rest the figures
+CONDITIONS = {
+    "200dpi": {"dpi": 200, "angle": 0.6, "quality": 60},
+    "150dpi_2deg": {"dpi": 150, "angle": 2.0, "quality": 60},
+    "300dpi": {"dpi": 300, "angle": 0.5, "quality": 80},
+    "150dpi_3deg_q50_shadow": {"dpi": 150, "angle": 3.0, "quality": 50, "background": 70.0},
+    "200dpi_upside_down": {"dpi": 200, "angle": 1.0, "quality": 60, "upside_down": (1, 2, 3)},
+}
+ACCEPT = {"200dpi": 0.99, "150dpi_2deg": 0.97}  # issue 19's acceptance
+FLOOR = {"200dpi": 0.97, "150dpi_2deg": 0.88}  # what the reader does today (docs/ocr.md): no regression
+
+
+def cells(parsed: dict) -> dict:
+    """Every text cell of a parse, keyed by where it sits (positions in order, indicators in order)."""
+    out = {("decree", k): v for k, v in parsed["decree"].items() if isinstance(v, str)}
+    for n, p in enumerate(parsed["positions"]):
+        for f in ("jabatan", "tugas", "fungsi"):
+            out[(n, f)] = p.get(f)
+        for j, ind in enumerate(p["indicators"]):
+            for f, v in ind.items():
+                if f not in ("page", "ocr_confidence", "cells"):
+                    out[(n, j, f)] = v
+    return out
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process and its finished children (Tesseract runs as a child process):
+    the one-core cost of a read, whatever else the machine is doing."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
+def measure(pdf: Path, scanned: Path) -> dict:
+    """Cells exact (OCR parse against the text PDF's parse), CPU s/page, empty titles, differences."""
+    want = cells(parse_pages(list(read_pdf(pdf))))
+    t0 = cpu_seconds()
+    pages = list(ocr.read_pdf(scanned))
+    secs = (cpu_seconds() - t0) / len(pages)
+    parsed = parse_pages(pages)
+    got = cells(parsed)
+    diff = [(k, v, got.get(k)) for k, v in want.items() if got.get(k) != v]
+    return {"cells": len(want), "exact": len(want) - len(diff), "secs": secs, "pages": len(pages), "diff": diff,
+            "empty_titles": sum(not (p.get("jabatan") or "").strip() for p in parsed["positions"])}
+
+
+def generated_decree(tmp: Path) -> Path:
+    """A small generated decree (3 positions, 3 pages) as a text PDF; rendered once, then cached."""
+    from tests.fixtures.content import make_content
+    from tests.fixtures.generator import VARIANTS, render
+    return render([(make_content(3, n_positions=3), VARIANTS["reference"])], tmp)[0]
+
+
+@pytest.mark.skipif(not HAVE_SOFFICE, reason="LibreOffice missing")
+@pytest.mark.parametrize("name", list(ACCEPT))
+def test_scan_cells_exact(name, tmp_path):
+    """Issue 19: cells exact (punctuation counts) under the acceptance conditions, no title empty;
+    the acceptance ratio itself is the xfail test below until the reader reaches it."""
+    pdf = generated_decree(tmp_path)
+    r = measure(pdf, scan(pdf, tmp_path / f"{name}.pdf", seed=1, **CONDITIONS[name]))
+    print(f"\n[{name}] cells exact {r['exact']}/{r['cells']} = {100 * r['exact'] / r['cells']:.1f}%, "
+          f"{r['secs']:.1f} CPU s/page")
+    for k, a, b in r["diff"]:
+        print(f"   {k}: {a!r} -> {b!r}")
+    assert r["empty_titles"] == 0
+    assert r["exact"] / r["cells"] >= FLOOR[name]
+    if r["exact"] / r["cells"] < ACCEPT[name]:
+        pytest.xfail(f"issue 19 acceptance {ACCEPT[name]:.0%} not reached: "
+                     f"{100 * r['exact'] / r['cells']:.1f}% (docs/ocr.md)")
+
+
+@pytest.mark.skipif(not HAVE_SOFFICE, reason="LibreOffice missing")
+def test_upside_down_page_is_turned(tmp_path):
+    """A sheet fed the wrong way round is read upright: its first line is the LAMPIRAN line at the
+    top of the page, as in the text PDF."""
+    pdf = generated_decree(tmp_path)
+    scanned = scan(pdf, tmp_path / "turned.pdf", dpi=200, angle=1.0, quality=60, seed=2, upside_down=(1,))
+    page = next(ocr.read_pdf(scanned, pages=[1]))
+    first = min(page.words, key=lambda w: (round(w.top), w.x0))
+    assert first.text == "LAMPIRAN" and first.top < 0.2 * page.height
+
+
+def test_list_items_close_alike():
+    """A ';' read as ',' or ':' in a numbered list whose other items close with ';' is given ';'
+    (and doubted); the last item keeps its '.', an item with no mark gets none."""
+    def line(y, *texts):
+        return [ocr.OcrWord(t, 100 + 30 * i, 125 + 30 * i, y, y + 10, 9.0, False, 95.0) for i, t in enumerate(texts)]
+    words = (line(0, "1.", "Menyusun", "rencana;") + line(12, "2.", "Menghimpun", "data,")
+             + line(24, "3.", "Melaksanakan", "evaluasi:") + line(36, "4.", "Memberikan", "saran;")
+             + line(48, "5.", "Menyiapkan", "bahan;") + line(60, "6.", "Menyusun", "laporan")
+             + line(72, "7.", "Mengelola", "kegiatan;") + line(84, "8.", "Melaksanakan", "tugas,", "dan")
+             + line(96, "9.", "Melaksanakan", "tugas."))
+    out = {w.text: w.conf for w in ocr.lists_alike(words)}
+    assert "data;" in out and "evaluasi;" in out and out["data;"] <= ocr.UNKNOWN_WORD_CONF
+    assert "tugas;" in out  # '...; dan' before the last item
+    assert "tugas." in out and "laporan" in out and out["rencana;"] == 95.0
+
+
+def test_respelling_uses_the_page_and_the_word_list():
+    w = lambda t, c=91.0: ocr.OcrWord(t, 0, 5, 10, 20, 9.0, False, c)  # noqa: E731
+    out = ocr.respell(ocr.tidy([w("vana"), w("yang"), w("yang"), w("NDIKATOR"), w("oendidik"), w("Elektonik")]))
+    assert [x.text for x in out] == ["yang", "yang", "yang", "INDIKATOR", "pendidik", "Elektonik"]
+    assert out[0].conf <= ocr.UNKNOWN_WORD_CONF  # corrected: the row goes to review
+
+
+def rapid_page(engine, gray) -> tuple[str, float]:
+    """RapidOCR's text of one page image and its CPU seconds."""
+    import cv2 as cv
+    t0 = cpu_seconds()
+    result, _ = engine(cv.cvtColor(gray, cv.COLOR_GRAY2BGR))
+    return " ".join(r[1] for r in result or []), cpu_seconds() - t0
+
+
+def compare_engines(pdf: Path, scanned: Path) -> None:
+    """Tesseract (this reader) against RapidOCR (PP-OCR models of its wheel) on the same page
+    images: words of the text layer found and characters found ignoring spaces (both as
+    multisets: the engines read a table in different orders), CPU s/page."""
+    from collections import Counter
+    import pypdfium2 as pdfium
+    from rapidocr_onnxruntime import RapidOCR
+    engine = RapidOCR()
+    truth = [" ".join(w.text for w in p.words) for p in read_pdf(pdf)]
+    doc = pdfium.PdfDocument(str(scanned))
+    for name in ("tesseract", "rapidocr"):
+        words = chars = total_w = total_c = secs = 0.0
+        for i, want in enumerate(truth):
+            if name == "tesseract":
+                t0 = cpu_seconds()
+                text = " ".join(w.text for w in next(ocr.read_pdf(scanned, pages=[i + 1])).words)
+                t = cpu_seconds() - t0
+            else:
+                text, t = rapid_page(engine, ocr.page_image(doc[i])[0])
+            secs += t
+            words += sum((Counter(want.split()) & Counter(text.split())).values())
+            total_w += len(want.split())
+            a, b = Counter(want.replace(" ", "")), Counter(text.replace(" ", ""))  # reading order differs
+            chars += sum((a & b).values())
+            total_c += sum(a.values())
+        print(f"{name:10} words exact {100 * words / total_w:5.1f}%  characters {100 * chars / total_c:5.1f}%  "
+              f"{secs / len(truth):5.1f} CPU s/page")
+    doc.close()
+
+
+def main(argv: list[str]) -> None:
+    import tempfile
+    with tempfile.TemporaryDirectory(prefix="iki-ocr-") as tmp:
+        tmp = Path(tmp)
+        pdf = generated_decree(tmp)
+        print(f"{'condition':26} {'cells exact':>18} {'CPU s/page':>10} {'empty titles':>12}")
+        for name, opts in CONDITIONS.items():
+            r = measure(pdf, scan(pdf, tmp / f"{name}.pdf", seed=1, **opts))
+            print(f"{name:26} {r['exact']:>5}/{r['cells']:<5} {100 * r['exact'] / r['cells']:6.1f}% "
+                  f"{r['secs']:10.1f} {r['empty_titles']:12}")
+            for k, a, b in r["diff"][:8]:
+                print(f"    {k}: {str(a)[:90]!r} -> {str(b)[:90]!r}")
+        if "--engines" in argv:
+            compare_engines(pdf, scan(pdf, tmp / "engines.pdf", seed=1, **CONDITIONS["200dpi"]))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -616,9 +616,9 @@ def _item_end(lines: list[list[OcrWord]], first: int, last: int, x: float) -> Oc
 
 
 def lists_alike(words: list[OcrWord]) -> list[OcrWord]:
-    """Items of one numbered list close alike: when most items but the last end in ';' (or '.'),
-    an item that ends in a mark Tesseract confuses with it (',' or ':' for ';') is given the list's
-    mark, and its confidence is lowered so the row still goes to review. Nothing is added where no
+    """Items of one numbered list close alike: when most of the items (but the last) that end in a
+    mark end in ';' (or '.'), an item that ends in a mark Tesseract confuses with it (',' or ':'
+    for ';') is given the list's mark, and its confidence is lowered so the row still goes to review. Nothing is added where no
     mark was read: that would be a guess, not the document's own convention."""
     lines = _text_lines(words)
     fixed: dict[int, OcrWord] = {}
@@ -629,7 +629,7 @@ def lists_alike(words: list[OcrWord]) -> list[OcrWord]:
         if not marks:
             continue
         mark, n = marks.most_common(1)[0]
-        if mark not in SIMILAR_MARK or n < max(2, (len(ends) + 1) // 2):
+        if mark not in SIMILAR_MARK or n < 2 or 2 * n <= sum(marks.values()):
             continue
         for e in ends:
             if e is not None and e.text[-1] in SIMILAR_MARK[mark] and e.text[-1] != mark:
@@ -652,7 +652,7 @@ def closing_marks(words: list[OcrWord], ink: np.ndarray, dpi: float) -> list[Ocr
         for i, w in enumerate(ln):
             mark = w.text[-1] if len(w.text) > 1 and w.text[-1] in MARKS else ""
             if (mark or i == len(ln) - 1) and not LABEL.match(w.text):
-                seen = _mark_shape(ink, w, px, bool(mark))
+                seen = _mark_shape(ink, w, px, bool(mark), mark in ",;")
                 if seen and seen != mark:
                     text = (w.text[:-1] if mark else w.text) + seen
                     w = replace(w, text=text, conf=min(w.conf, UNKNOWN_WORD_CONF))
@@ -660,9 +660,10 @@ def closing_marks(words: list[OcrWord], ink: np.ndarray, dpi: float) -> list[Ocr
     return out
 
 
-def _mark_shape(ink: np.ndarray, w: OcrWord, px: float, inside: bool) -> str | None:
+def _mark_shape(ink: np.ndarray, w: OcrWord, px: float, inside: bool, tail: bool) -> str | None:
     """',', ';', ':' or '.' from the ink of the word's last glyph (`inside`) or of a glyph just
-    after the word; None when there is no such mark. The baseline is the letters' own."""
+    after the word; None when there is no such mark. The baseline is the letters' own; `tail`
+    whether Tesseract read a mark with a tail (',' ';'), which settles a drop too small to tell."""
     em = w.size * px
     y0 = max(0, int((w.bottom - BOTTOM_EM * w.size) * px - 0.85 * em))
     y1 = int(w.bottom * px + 0.25 * em) + 1
@@ -689,7 +690,8 @@ def _mark_shape(ink: np.ndarray, w: OcrWord, px: float, inside: bool) -> str | N
     rows = np.concatenate(blobs)
     if rows[0] < base - 0.6 * em or len(blobs) > 2 or rows[-1] < base - 0.15 * em:
         return None  # up to cap height, three pieces or floating: a letter, a quote or noise
-    below = rows[-1] > base + 0.1 * em
+    drop = (rows[-1] - base) / em  # a comma's tail reaches ~0.15 em below the baseline, a dot ~0
+    below = drop > 0.12 or (drop > 0.04 and tail)  # in between, Tesseract's reading decides
     if len(blobs) == 2:
         return ";" if below else ":"
     return "," if below else "."
@@ -698,7 +700,7 @@ def _mark_shape(ink: np.ndarray, w: OcrWord, px: float, inside: bool) -> str | N
 # weighted edits for `respell`: Tesseract's usual confusions cost half an edit (descenders cut off by
 # a rule: y/v, g/a/q, p/o/n, j/i; thin strokes lost or split: i, l, r, t, I; letters run together)
 CONFUSED = {frozenset(p) for p in ("yv", "ga", "gq", "po", "pn", "qa", "ji", "il", "lI", "l1", "o0", "ce",
-                                     "ec", "ft", "rt", "hb", "un", "nu", "mn", "r:", "i:")}
+                                     "ec", "ft", "rt", "hb", "un", "ou", "mn", "r:", "i:")}
 THIN = set("iltrfI.:'")
 GLUED = {("rn", "m"), ("ri", "n"), ("ii", "n"), ("in", "m"), ("cl", "d"), ("li", "h"), ("ni", "m"), ("ri", "d")}
 
