@@ -16,7 +16,9 @@ READER  ?= pdfium
 EXECUTOR ?= local
 SCHEDULER ?=
 LAYOUT  ?= files
-N       ?= 12
+N       ?= 1000
+BENCH_N ?= 12
+PROFILE ?=
 DIRS    := --raw $(RAW) --interim $(INTERIM) --curated $(CURATED) --reports $(REPORTS)
 
 .PHONY: all parse validate template score bench crosscheck docs notebook report setup test clean
@@ -37,8 +39,11 @@ template:
 score:
 	$(IKI) score $(DIRS) --realisasi $(REALISASI) $(STRICT_FLAG)
 
+# the reader table on BENCH_N rendered decrees + the sample; the cost curve on 10, 100, 1000 ... up to N decrees
+# (copies of rendered ones) and EXECUTOR=dask at N; PROFILE=1: pyinstrument profile of the parse path in $(REPORTS)/
 bench:
-	$(PY) -m benchmarks.bench --n $(N) --out $(REPORTS)/bench.json
+	$(PY) -m benchmarks.bench --n $(BENCH_N) --curve-to $(N) --out $(REPORTS)/bench.json \
+	  $(if $(filter 1 yes true pyinstrument,$(PROFILE)),--profile pyinstrument,$(if $(filter cprofile,$(PROFILE)),--profile cprofile,))
 
 crosscheck:
 	$(PY) -m pipeline.tools.crosscheck --raw $(RAW)

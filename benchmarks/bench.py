@@ -44,7 +44,8 @@ BENCH_VARIANTS = ("reference", "a4p_serif_split", "dejavu_flow", "small_serif_fl
 SEED0 = 7000
 READERS = ("pdfplumber", "pdfium")
 
-TARGETS = {"parse_vs_floor": 1.5, "speedup_2_vs_1": 1.7, "worker_peak_mb": 400.0}
+TARGETS = {"parse_vs_floor": 1.5, "speedup_2_vs_1": 1.7, "worker_peak_mb": 400.0, "in_process_pages_s": 300.0,
+           "make_parse_pages_s": 200.0}
 
 
 # --- corpus ----------------------------------------------------------------------------------
@@ -297,28 +298,42 @@ def machine() -> dict:
 
 # --- profile ---------------------------------------------------------------------------------
 
-def profile_parse(pdfs: list[Path], tool: str = "cprofile", top: int = 25) -> str:
-    """Where the parse stage's time goes: cProfile's top functions by cumulative time (and by own
-    time), or pyinstrument's call tree."""
-    from pipeline.parse import parse_pdf  # noqa: PLC0415
+def _parse_path(pdfs: list[Path], out: Path) -> None:
+    """What a parse worker does per file: parse (pdfium reader, the default) and write the payload."""
+    from pipeline.core.settings import Settings  # noqa: PLC0415
+    from pipeline.parse.cache import write_payload  # noqa: PLC0415
+    from pipeline.run.pool import parse_payload  # noqa: PLC0415
 
-    if tool == "pyinstrument":
-        from pyinstrument import Profiler  # noqa: PLC0415
+    settings = Settings(reader="pdfium")
+    out.mkdir(parents=True, exist_ok=True)
+    for i, p in enumerate(pdfs):
+        write_payload(out / f"{i}.json", parse_payload(p, settings))
 
-        prof = Profiler(interval=0.001)
-        prof.start()
-        for p in pdfs:
-            parse_pdf(p)
-        prof.stop()
-        return prof.output_text(unicode=True, color=False, show_all=False)
-    import cProfile  # noqa: PLC0415
-    import pstats  # noqa: PLC0415
 
-    prof = cProfile.Profile()
-    prof.enable()
-    for p in pdfs:
-        parse_pdf(p)
-    prof.disable()
+def profile_parse(pdfs: list[Path], tool: str = "cprofile", top: int = 25, html: Path | None = None) -> str:
+    """Where the parse path's time goes (parse through the pdfium reader, payload written):
+    cProfile's top functions by cumulative time (and by own time), or pyinstrument's call tree
+    (also as HTML to `html`)."""
+    warm_up(pdfs)
+    with tempfile.TemporaryDirectory(prefix="iki-bench-prof-") as tmp:
+        if tool == "pyinstrument":
+            from pyinstrument import Profiler  # noqa: PLC0415
+
+            prof = Profiler(interval=0.001)
+            prof.start()
+            _parse_path(pdfs, Path(tmp))
+            prof.stop()
+            if html is not None:
+                html.parent.mkdir(parents=True, exist_ok=True)
+                html.write_text(prof.output_html(), encoding="utf-8")
+            return prof.output_text(unicode=True, color=False, show_all=False)
+        import cProfile  # noqa: PLC0415
+        import pstats  # noqa: PLC0415
+
+        prof = cProfile.Profile()
+        prof.enable()
+        _parse_path(pdfs, Path(tmp))
+        prof.disable()
     buf = io.StringIO()
     stats = pstats.Stats(prof, stream=buf).strip_dirs()
     buf.write(f"=== parse stage (c) under cProfile: top {top} by cumulative time ===\n")
@@ -357,6 +372,9 @@ def bench(n: int = DEFAULT_N, repeat: int = 1, cache: Path = CACHE, log=print) -
         ocr = measure_ocr(Path(tmp))
         log("measuring (g) no-op pipeline run ...")
         noop = _best(measure_pipeline, repeat, raw, 2, "pdfium", True)
+        log("measuring (i) iki parse (make parse), fresh cache, 1 worker, end to end ...")
+        from benchmarks.curve import measure_parse_cli  # noqa: PLC0415
+        parse_cli = _best(measure_parse_cli, repeat, raw, 1)
         mem = measure_memory(pdfs, counts, Path(tmp), log)
         self_maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         pages = serial["pages"]
@@ -367,6 +385,8 @@ def bench(n: int = DEFAULT_N, repeat: int = 1, cache: Path = CACHE, log=print) -
     readers = _readers(serial, mem)
     speed = _speedups(runs)
     rows = _rows(serial, runs, mem["largest_runs"]["pdfium"])
+    rows.insert(6, _row("parse_cli_w1", "(i) iki parse (make parse), 1 worker, end to end", parse_cli["seconds"],
+                        serial["pages"], serial["floor"]))
     w1, w2 = runs["w1"], runs["w2"]
     return {"machine": host, "corpus": corpus, "repeat": repeat, "rows": rows,
             "noop_rerun_s": round(noop["seconds"], 3),
@@ -561,6 +581,13 @@ def _targets(serial: dict, rows: list[dict], speed: dict, memory: dict, readers:
         {"target": f"no-op rerun over {decrees} decrees < 2 s", "value": round(noop["seconds"], 2),
          "met": noop["seconds"] < 2},
     ]
+    by_name = {r["name"]: r for r in rows}
+    for name, what, floor in (("parse_pdfium", "in-process parse (pdfium reader)", TARGETS["in_process_pages_s"]),
+                              ("parse_cli_w1", "make parse end to end (fresh cache, 1 worker)",
+                               TARGETS["make_parse_pages_s"])):
+        if name in by_name:
+            v = by_name[name]["pages_per_s"]
+            targets.append({"target": f"{what} >= {floor:.0f} pages/s", "value": v, "met": v >= floor})
     if ocr is not None:
         targets.append({"target": "OCR of a scanned page < 10 s", "value": ocr["s_per_page"],
                         "met": ocr["s_per_page"] < 10})
@@ -637,23 +664,38 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=1, help="repeat each timing, keep the fastest")
     ap.add_argument("--cache", type=Path, default=CACHE, help="where rendered corpus PDFs are cached")
     ap.add_argument("--profile", nargs="?", const="cprofile", choices=("cprofile", "pyinstrument"),
-                    help="also profile the parse stage (c) and print where the time goes")
+                    help="also profile the parse path (parse + payload) and write where the time goes to "
+                         "bench-profile.txt (and .html) beside --out")
+    ap.add_argument("--curve-to", type=int, default=0, metavar="DECREES",
+                    help="also the cost curve (benchmarks.curve) on 10, 100, 1000, 10000 decrees up to this "
+                         "many, and EXECUTOR=dask at the largest (0: no curve)")
+    ap.add_argument("--no-dask", action="store_true", help="the cost curve without its Dask run")
     args = ap.parse_args(argv)
     if args.n < 0:
         ap.error("--n must be >= 0")
     log = lambda msg: print(msg, file=sys.stderr, flush=True)  # noqa: E731
     report = bench(args.n, args.repeat, args.cache, log)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
     if args.profile:
         with tempfile.TemporaryDirectory(prefix="iki-bench-prof-") as tmp:
             pdfs = build_corpus(args.n, Path(tmp), args.cache)
-            text = profile_parse(pdfs, args.profile)
+            text = profile_parse(pdfs, args.profile, html=args.out.with_name("bench-profile.html")
+                                 if args.profile == "pyinstrument" else None)
+        args.out.with_name("bench-profile.txt").write_text(text, encoding="utf-8")
         report["profile"] = {"tool": args.profile, "text": text}
-    args.out.parent.mkdir(parents=True, exist_ok=True)
+    if args.curve_to > 0:
+        from benchmarks import curve  # noqa: PLC0415
+        report["curve"] = curve.curve(args.curve_to, args.cache, dask=not args.no_dask, log=log)
     args.out.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
     print(render_report(report))
     if args.profile:
         print()
         print(report["profile"]["text"])
+        print(f"profile written: {args.out.with_name('bench-profile.txt')}")
+    if report.get("curve"):
+        from benchmarks import curve  # noqa: PLC0415
+        print()
+        print(curve.render_curve(report["curve"]))
     print(f"\nwritten: {args.out}")
     return 0
 
