@@ -4,7 +4,7 @@ Every curated table, its columns, types and meanings live here; the pyarrow
 schemas, the expectation suites' column lists and the data dictionary are
 derived from these definitions so they can never drift apart.
 A column change here is a contract change: bump CONTRACT_VERSION and write it
-in the README's changelog.
+in CHANGELOG.md.
 """
 from __future__ import annotations
 
