@@ -702,6 +702,8 @@ def _mark_shape(ink: np.ndarray, w: OcrWord, px: float, inside: bool, tail: bool
 CONFUSED = {frozenset(p) for p in ("yv", "ga", "gq", "po", "pn", "qa", "ji", "il", "lI", "l1", "o0", "ce",
                                      "ec", "ft", "rt", "hb", "un", "ou", "mn", "r:", "i:")}
 THIN = set("iltrfI.:'")
+OTHER_EDIT = 1.5  # any other edit is more than `respell` accepts: 'Prambon' is no misread 'primbon',
+# 'PENELAAH' no misread 'MENELAAH'
 GLUED = {("rn", "m"), ("ri", "n"), ("ii", "n"), ("in", "m"), ("cl", "d"), ("li", "h"), ("ni", "m"), ("ri", "d")}
 
 
@@ -710,14 +712,14 @@ def _cost(a: str, b: str) -> float:
     n, m = len(a), len(b)
     d = [[0.0] * (m + 1) for _ in range(n + 1)]
     for i in range(1, n + 1):
-        d[i][0] = d[i - 1][0] + (0.5 if a[i - 1] in THIN else 1.0)
+        d[i][0] = d[i - 1][0] + (0.5 if a[i - 1] in THIN else OTHER_EDIT)
     for j in range(1, m + 1):
-        d[0][j] = d[0][j - 1] + (0.5 if b[j - 1] in THIN else 1.0)
+        d[0][j] = d[0][j - 1] + (0.5 if b[j - 1] in THIN else OTHER_EDIT)
     for i in range(1, n + 1):
         for j in range(1, m + 1):
-            sub = 0.0 if a[i - 1] == b[j - 1] else 0.5 if frozenset((a[i - 1], b[j - 1])) in CONFUSED else 1.0
-            best = min(d[i - 1][j - 1] + sub, d[i - 1][j] + (0.5 if a[i - 1] in THIN else 1.0),
-                       d[i][j - 1] + (0.5 if b[j - 1] in THIN else 1.0))
+            sub = 0.0 if a[i - 1] == b[j - 1] else 0.5 if frozenset((a[i - 1], b[j - 1])) in CONFUSED else OTHER_EDIT
+            best = min(d[i - 1][j - 1] + sub, d[i - 1][j] + (0.5 if a[i - 1] in THIN else OTHER_EDIT),
+                       d[i][j - 1] + (0.5 if b[j - 1] in THIN else OTHER_EDIT))
             if i > 1 and (a[i - 2:i], b[j - 1]) in GLUED:
                 best = min(best, d[i - 2][j - 1] + 0.5)
             if j > 1 and (b[j - 2:j], a[i - 1]) in GLUED:
@@ -758,7 +760,8 @@ def respell(words: list[OcrWord]) -> list[OcrWord]:
             out.append(w)
             continue
         word = ranked[0][2]
-        word = word.upper() if core.isupper() else word.capitalize() if core[0].isupper() else word
+        upper = 2 * sum(c.isupper() for c in core) > len(core)  # 'NDIKATuR' is upper case
+        word = word.upper() if upper else word.capitalize() if core[0].isupper() else word
         out.append(replace(w, text=m.group(1) + word + m.group(3)))
     return out
 
