@@ -21,7 +21,7 @@ BENCH_N ?= 12
 PROFILE ?=
 DIRS    := --raw $(RAW) --interim $(INTERIM) --curated $(CURATED) --reports $(REPORTS)
 
-.PHONY: all parse validate template score bench crosscheck docs notebook report setup test clean
+.PHONY: all parse validate template score bench crosscheck docs notebook report setup test fuzz clean
 
 all:
 	$(IKI) all $(DIRS) --realisasi $(REALISASI) --workers $(WORKERS) --reader $(READER) \
@@ -68,6 +68,11 @@ setup: .venv/.installed
 
 test:
 	$(PY) -m pytest -q
+
+# seeded mutation fuzzing beside good decrees (issue 21); the test suite runs 36 files
+FUZZ_FILES ?= 1000
+fuzz:
+	$(PY) -m tests.test_fuzz --files $(FUZZ_FILES) --batch 50
 
 clean:
 	rm -rf $(INTERIM) $(REPORTS) $(CURATED) .$(CURATED)-versions

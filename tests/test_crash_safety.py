@@ -54,3 +54,39 @@ def _complete(tmp):
     dec = pd.read_parquet(tmp / "curated" / "decrees.parquet")
     ind = pd.read_parquet(tmp / "curated" / "indicators.parquet")
     return set(ind.decree_id) == set(dec.decree_id)
+
+
+def _report_describes(tmp):
+    """Whether reports/run.json describes the live curated/ version, or says it is stale (the link
+    read before and after the report, so a swap in between is not taken for a lie)."""
+    import json
+    import os
+    while True:
+        live = os.readlink(tmp / "curated")
+        report = json.loads((tmp / "reports" / "run.json").read_text(encoding="utf-8"))
+        if os.readlink(tmp / "curated") == live:
+            return "stale" in report or report["curated_version"] == os.path.basename(live)
+
+
+def test_reports_describe_the_published_version_even_when_killed_right_after_the_swap(tmp_path):
+    """The run is watched and SIGKILLed the moment curated/ points at a new version: reports/run.json
+    then says it is stale (marked just before the swap), or already describes the new version; at
+    every moment watched before the kill it did one of the two."""
+    import os
+    (tmp_path / "raw").mkdir()
+    shutil.copy(SAMPLE, tmp_path / "raw" / "a.pdf")
+    _run(tmp_path)
+    assert _report_describes(tmp_path)
+    before = os.readlink(tmp_path / "curated")
+    (tmp_path / "raw" / "b.pdf").write_bytes(SAMPLE.read_bytes() + b"\n% another copy\n")
+    proc = _run(tmp_path, wait=False)
+    deadline = time.monotonic() + 600
+    while os.readlink(tmp_path / "curated") == before:
+        assert _report_describes(tmp_path) and proc.poll() is None and time.monotonic() < deadline
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert _report_describes(tmp_path)
+    _run(tmp_path)
+    assert _report_describes(tmp_path)
+    import json
+    assert "stale" not in json.loads((tmp_path / "reports" / "run.json").read_text(encoding="utf-8"))

@@ -199,3 +199,34 @@ def test_a_second_run_on_the_same_folders_is_refused(tmp_path):
     line = one_error_line(second)
     assert line == f"error: another iki run (pid {first.pid}) is using interim; run again when it has finished"
     assert first.wait(timeout=900) == 0
+
+
+def _dom(page: Path) -> str:
+    """The page's DOM after a real headless Chromium ran whatever scripts it holds."""
+    return subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                           "--virtual-time-budget=3000", "--dump-dom", page.as_uri()],
+                          capture_output=True, text=True, timeout=120).stdout
+
+
+def test_no_script_from_a_pdf_runs_in_the_data_docs(tmp_path):
+    """A NOMOR holding a script (it fails the nomor shape expectation, so GX shows the value on the
+    failed-rows page) is shown as text in Chromium: the script never runs, no element is injected.
+    The same value put unescaped in a page does run there, so the browser would tell."""
+    from fixtures.content import make_content
+    from fixtures.generator import VARIANTS, render
+
+    nomor = "800/<script>document.write('XSS'+'RAN')</script>/2025"
+    content = make_content(61)
+    content["decree"]["nomor"] = nomor
+    [pdf] = render([(content, VARIANTS["reference"])], tmp_path / "rendered")
+    result, settings = run_on(tmp_path, [pdf])
+    assert result.published and "validation: decrees.nomor shape" in [w["message"] for w in result.warnings]
+    pages = [p for p in (settings.reports / "validation").rglob("*.html") if "XSS" in p.read_text(encoding="utf-8")]
+    assert pages, "the nomor is on no Data Docs page"
+    for page in pages:
+        dom = _dom(page)
+        assert "XSSRAN" not in dom and "<script>document.write" not in dom, page
+        assert "800/&lt;script&gt;document.write('XSS'+'RAN')&lt;/script&gt;/2025" in dom, page
+    control = tmp_path / "control.html"
+    control.write_text(f"<html><body><div>{nomor}</div></body></html>", encoding="utf-8")
+    assert "XSSRAN" in _dom(control)
