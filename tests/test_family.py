@@ -90,23 +90,11 @@ def all_jobs():
 
 
 # (variant name, reader or "*" for both) -> what goes wrong today (first mismatches, from
-# `python -m tests.test_family` on the parser of commit 354126e). Remove an entry when its case reads exactly.
-RUN_ON = "run-on list 'a. ...; b. ...' (two items on a printed line) not split into fungsi items"
+# `python -m tests.test_family` on the parser of commit b399458). Remove an entry when its case reads exactly.
+PDFIUM_X100 = "Chromium fraction multiplier, pdfium reader: 'X 100 %' read as 'X100%' (word spacing, issue 16 part 5)"
 KNOWN: dict[tuple[str, str], str] = {
-    ("kinerja_seven", "*"): RUN_ON,
-    ("stack_breaks_resp_once", "*"): "stacked items separated by line breaks only, one responsible for all: "
-                                     "a position lost (2 of 3), 3 indicators missing",
-    ("stack_gap_source_once", "*"): "stacked items out of line, one SUMBER DATA for all: 2 of 3 positions lost",
-    ("letter_spaced", "*"): "letter-spaced (0.6 pt) table text, stacked items out of line: a position lost (2 of 3)",
-    ("html_rot90", "pdfium"): "Chromium page with /Rotate 90, pdfium reader: 'X 100 %' read as 'X100%'",
-    ("html_pakisaji", "*"): "Chromium row of seven stacked indicators split over a page break: 7 of 25 indicators "
-                            "missing",
-    ("html_plain_breaks", "*"): "stacked items with line breaks only: formula/source slide onto the neighbouring "
-                                "indicator, responsible doubled ('Kepala Badan Kepala Badan')",
-    ("random0", "*"): RUN_ON,
-    ("random1", "*"): "stacked items out of line (gap), one source for all: the next fraction's numerator slides "
-                      "into the previous indicator's formulasi, pembilang None",
-    ("random4", "*"): RUN_ON,
+    ("html_rot90", "pdfium"): PDFIUM_X100,
+    ("html_pakisaji", "pdfium"): PDFIUM_X100,
 }
 
 

@@ -175,10 +175,7 @@ def _assemble(flow: _Flow, warnings: list[dict]) -> dict:
     decree = {"lampiran_of": value("lampiran"), "nomor": value("nomor"), "tanggal": value("tanggal"),
               "title": join_lines(texts[:cut]), "agency": join_lines(texts[cut:]), **read_body(flow.body)}
     tables = [table_rows(pos, no, warnings) for no, pos in enumerate(flow.positions, 1)]
-    known: dict[str, set[str]] = {}
-    for _, rows in tables:
-        for key, texts in single_entries(rows).items():
-            known.setdefault(key, set()).update(texts)
+    known = single_entries([row for _, rows in tables for row in rows])  # the decree's own phrases
     out_positions = []
     for (no, pos), (columns, rows) in zip(enumerate(flow.positions, 1), tables):
         jab = pos.fields.get("jabatan")
