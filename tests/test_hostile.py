@@ -161,6 +161,16 @@ def test_full_interim_is_one_line_and_caches_no_false_verdict(tmp_path):
         assert compare(load_gold(), GOOD_ID, read_curated(tmp_path / "curated")) == []
 
 
+def test_full_reports_is_one_line(tmp_path):
+    """reports/ with room for the check but not for the Data Docs (written in the validator's own
+    process): one line naming it, curated/ not published."""
+    shutil.copytree(SAMPLE.parent, tmp_path / "raw", ignore=lambda d, names: [n for n in names if n != SAMPLE.name])
+    with tmpfs(tmp_path / "disk", "16k") as disk:
+        line = one_error_line(iki_all(tmp_path, reports=disk / "reports"))
+        assert line.startswith(f"error: cannot write to {disk / 'reports'}: No space left on device"), line
+        assert not (tmp_path / "curated").exists()
+
+
 @pytest.mark.parametrize("folder", ["curated", "reports", "interim"])
 def test_read_only_output_folder_is_one_line_before_the_parse(tmp_path, folder):
     shutil.copytree(SAMPLE.parent, tmp_path / "raw", ignore=lambda d, names: [n for n in names if n != SAMPLE.name])

@@ -846,6 +846,8 @@ class Validator:
         self._used = True
         self._conn.send((directory, suites_dir, report_dir))
         ok, value = self._conn.recv()
+        if isinstance(value, OSError):  # the machine's (a full or read-only reports/): the run says which folder
+            raise OSError(value.errno, value.strerror, value.filename or str(report_dir))
         if not ok:
             raise RuntimeError(f"validation failed in its process:\n{value}")
         return value
@@ -877,11 +879,11 @@ def _serve(conn) -> None:
 
         try:
             validate_tables(read_tables(directory), suites_dir, report_dir, on_result=answer)
-        except Exception:  # noqa: BLE001 - the driver raises it with this traceback
+        except Exception as e:  # noqa: BLE001 - the driver raises it with this traceback
             if answered:  # the Data Docs failed after the results went out: say so here
                 traceback.print_exc()
             else:
-                conn.send((False, traceback.format_exc()))
+                conn.send((False, e if isinstance(e, OSError) else traceback.format_exc()))
 
 
 def read_tables(directory: Path) -> dict[str, pd.DataFrame]:
