@@ -7,10 +7,11 @@ from __future__ import annotations
 import hashlib
 import json
 import multiprocessing
+import os
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import suppress
 from pathlib import Path
 
-from pipeline.core.files import atomic_path
 from pipeline.report.decrees import Decree
 
 RENDER_VERSION = "5"  # part of every picture's name: bump when the drawing changes
@@ -91,12 +92,14 @@ class Pictures:
 
     def render(self, workers: int) -> None:
         """Draw the pictures that do not exist yet; earlier runs' pictures are reused."""
+        settle()  # the pictures a Drawer is drawing in the background are there first
         todo: dict[Path, list[tuple]] = {}
         for name, (pdf, *job) in self.jobs.items():
             path = self.out / name
-            if path.exists():
-                self.sizes[name] = _size_of(path)
-            else:
+            size = _size_of(path) if path.exists() else None
+            if size is not None:
+                self.sizes[name] = size
+            else:  # new, or not a whole picture (cut short by a power cut): drawn again
                 todo.setdefault(pdf, []).append((*job, path))
         batches = list(todo.items())
         if workers > 1 and len(batches) > 1 and sum(len(jobs) for _, jobs in batches) >= SPAWN_MIN:
@@ -116,10 +119,15 @@ class Pictures:
                 p.unlink()
 
 
-def _size_of(path: Path) -> tuple[int, int]:
+def _size_of(path: Path) -> tuple[int, int] | None:
+    """The picture's size, or None when it is not a whole PNG."""
     from PIL import Image  # noqa: PLC0415
-    with Image.open(path) as im:
-        return im.size
+    try:
+        with Image.open(path) as im:
+            im.verify()
+            return im.size
+    except Exception:  # noqa: BLE001
+        return None
 
 
 def _render_batch(batch: tuple[Path, list[tuple]]) -> dict[str, tuple[int, int] | None]:
@@ -196,8 +204,15 @@ def _draw(rendered, boxes, focus, area, path: Path) -> tuple[int, int]:
         pen = ImageDraw.Draw(out)
         for col, b in boxes:
             pen.rectangle(rect(b), outline=GREYS + OUTLINES.index(_colour(col)), width=1)
-    with atomic_path(path) as tmp:
+    # whole or not at all (renamed into place), but not synced to disk: a picture lost to a power
+    # cut is drawn again by the next report (two fsyncs a picture were most of its time)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
         out.save(tmp, "PNG", compress_level=1)  # fast; size matters less than time here
+        os.replace(tmp, path)
+    finally:
+        with suppress(FileNotFoundError):
+            os.unlink(tmp)
     return out.size
 
 
@@ -218,10 +233,85 @@ def position_pictures(dec: Decree, pictures: Pictures) -> dict[int, list[dict]]:
 
 
 def draw_ahead(record: dict, pdf: Path, reports: Path) -> None:
-    """Called by a parse worker right after it read `pdf`: draws the position pictures every
-    report shows, so they are drawn in parallel with the parse; the report finds them by name."""
+    """The position pictures every report shows of one parsed file, drawn ahead of the report
+    (which finds them by name)."""
     img_dir = reports / IMG_DIR
     img_dir.mkdir(parents=True, exist_ok=True)
     pictures = Pictures(img_dir)
     position_pictures(Decree(record, pdf), pictures)
     pictures.render(1)
+
+
+
+def _draw_parsed(pdf: Path, payload: Path, reports: Path) -> None:
+    """The position pictures of one parsed file, from its cached payload (a failed parse has none)."""
+    from pipeline.parse.cache import read_payload  # noqa: PLC0415
+    got = read_payload(payload)
+    if got and got.get("ok"):
+        draw_ahead(got["result"], pdf, reports)
+
+
+def _draw_as_parsed(jobs: list[tuple[Path, Path]], reports: Path, parsed, poll: float = 0.05) -> None:
+    """The Drawer's process: each job's pictures as soon as its payload file is there (payloads
+    are renamed into place whole), until `parsed` is set and no payload is left to come."""
+    left = list(jobs)
+    while left:
+        over = parsed.is_set()  # read before looking: a payload written before it was set is seen
+        waiting = []
+        for pdf, out in left:
+            if out.exists():
+                try:
+                    _draw_parsed(pdf, out, reports)
+                except Exception:  # noqa: BLE001, S110 - the report draws what is missing itself
+                    pass
+            elif not over:
+                waiting.append((pdf, out))
+        left = waiting
+        if left:
+            parsed.wait(poll)
+
+
+_ACTIVE: set["Drawer"] = set()  # drawers of this process with pictures under way
+
+
+def settle() -> None:
+    """Wait for every Drawer of this process to finish."""
+    for drawer in list(_ACTIVE):
+        drawer.wait()
+
+
+class Drawer:
+    """The report's position pictures of the files a run parses, drawn by one background process
+    forked as the parse starts (before its workers, so it holds none of their pipes); it draws each
+    file's pictures as soon as its payload is written, beside the parse workers (with one worker,
+    on the core the driver leaves idle) and then beside normalise and validation. Drawn inside the
+    parse workers, they cost as much time as the parse itself. The report waits for it (settle)
+    and draws whatever is still missing."""
+
+    def __init__(self, reports: Path):
+        self.reports = Path(reports)
+        self._proc = self._parsed = None
+
+    def begin(self, jobs: list[tuple[Path, Path]]) -> None:
+        """The parse of `jobs` (pdf, payload file) starts."""
+        if not jobs or self._proc is not None:
+            return
+        ctx = multiprocessing.get_context("fork")
+        self._parsed = ctx.Event()
+        self._proc = ctx.Process(target=_draw_as_parsed, args=(list(jobs), self.reports, self._parsed),
+                                 name="iki-pictures", daemon=True)
+        self._proc.start()
+        _ACTIVE.add(self)
+
+    def end(self) -> None:
+        """The parse is over: no more payloads will come."""
+        if self._parsed is not None:
+            self._parsed.set()
+
+    def wait(self) -> None:
+        """Every picture drawn (one that failed is left for the report)."""
+        self.end()
+        if self._proc is not None:
+            self._proc.join()
+            self._proc = None
+        _ACTIVE.discard(self)

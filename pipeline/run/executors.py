@@ -10,12 +10,14 @@ import multiprocessing
 import tempfile
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Protocol
 
 from pipeline.core.progress import Tracker
 from pipeline.core.settings import Settings
 from pipeline.parse.cache import write_payload
-from pipeline.run.pool import AfterFile, GuardedPool, parse_payload
+from pipeline.run.pool import GuardedPool, parse_payload
 
 _SHARED: object = None  # the data of the blocks under way; forked workers inherit it
 
@@ -25,11 +27,34 @@ def _call_shared(job: tuple[Callable, object]):
     return fn(_SHARED, item)
 
 
-class LocalExecutor:
-    """Forked processes on this machine: guarded parse workers (running `after_file` on each file
-    they parsed), and a pool for blocks."""
+class Parsed(Protocol):
+    """Told in the driver when a parse of (pdf, payload file) jobs begins, ends, and when the run is
+    over (wait). The runner passes the report's picture Drawer here, so no executor imports the report."""
 
-    def __init__(self, settings: Settings, after_file: AfterFile | None = None):
+    def begin(self, jobs: list[tuple[Path, Path]]) -> None: ...
+
+    def end(self) -> None: ...
+
+    def wait(self) -> None: ...
+
+
+@contextmanager
+def _watched(after_file: Parsed | None, jobs: list[tuple[Path, Path]]):
+    """`after_file` told of the parse of `jobs`: begun before any worker starts, ended after."""
+    if after_file is not None:
+        after_file.begin(jobs)
+    try:
+        yield
+    finally:
+        if after_file is not None:
+            after_file.end()
+
+
+class LocalExecutor:
+    """Forked processes on this machine: guarded parse workers (the driver tells `after_file` of
+    their parse), and a pool for blocks."""
+
+    def __init__(self, settings: Settings, after_file: Parsed | None = None):
         self.settings = settings
         self.after_file = after_file
 
@@ -37,10 +62,12 @@ class LocalExecutor:
         return self
 
     def __exit__(self, *exc) -> None:
-        pass
+        if self.after_file is not None:
+            self.after_file.wait()
 
     def parse(self, jobs: list[tuple[Path, Path]], tracker: Tracker) -> None:
-        GuardedPool(self.settings, self.after_file).run(jobs, tracker)
+        with _watched(self.after_file, jobs):
+            GuardedPool(self.settings).run(jobs, tracker)
 
     def map_blocks(self, fn: Callable, shared, items: list) -> list:
         """[fn(shared, item) for item in items], in that order, shared among `workers` forked
@@ -67,16 +94,19 @@ def _payload_from_bytes(name: str, data: bytes, settings: Settings) -> dict:
 class DaskExecutor:
     """The scheduler given (or a LocalCluster with `workers` processes), connected on first use,
     so a run with nothing to parse or decide starts no cluster. Files are parsed where the cluster
-    is, so `after_file` is not run there (the report draws its pictures itself)."""
+    is; `after_file` is told here, in the driver, and sees each payload as it is written back."""
 
-    def __init__(self, settings: Settings, after_file: AfterFile | None = None):
+    def __init__(self, settings: Settings, after_file: Parsed | None = None):
         self.settings = settings
+        self.after_file = after_file
         self._client = self._cluster = None
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc) -> None:
+        if self.after_file is not None:
+            self.after_file.wait()
         if self._client is not None:
             self._client.close()
         if self._cluster is not None:
@@ -101,12 +131,13 @@ class DaskExecutor:
             return
         from dask.distributed import as_completed  # noqa: PLC0415
 
-        futures = {self.client.submit(_payload_from_bytes, pdf.name, pdf.read_bytes(), self.settings, pure=False):
-                   (pdf, out) for pdf, out in jobs}
-        for fut in as_completed(futures):
-            pdf, out = futures[fut]
-            write_payload(out, fut.result())
-            tracker.file_done(pdf)
+        with _watched(self.after_file, jobs):  # begun before the client: forked before its threads
+            futures = {self.client.submit(_payload_from_bytes, pdf.name, pdf.read_bytes(), self.settings,
+                                          pure=False): (pdf, out) for pdf, out in jobs}
+            for fut in as_completed(futures):
+                pdf, out = futures[fut]
+                write_payload(out, fut.result())
+                tracker.file_done(pdf)
 
     def map_blocks(self, fn: Callable, shared, items: list) -> list:
         """One task per item; `shared` is sent to every worker once."""
