@@ -219,14 +219,13 @@ UNDECODED = re.compile(r"[\ufffd\x00-\x08\x0b-\x1f\x7f]")  # U+FFFD or a control
 
 def damaged_pages(pages: list[PageContent], positions: list[dict]) -> list[dict]:
     """A warning per page a damaged PDF may have emptied or garbled, so a decree is never published
-    short without a word: a page without text from the first position on (a lost content stream
-    reads as a blank page), or text that did not decode (U+FFFD, control characters). Each names
-    the page and the position printed there (the last one begun by that page)."""
+    short without a word: a page without text (a lost content stream reads as a blank page; a lost
+    first page takes the first position with it), or text that did not decode (U+FFFD, control
+    characters). Each names the page and the position printed there (the last one begun by that
+    page, None before the first)."""
     out = []
     for pg in pages:
         begun = [p["position_no"] for p in positions if p["page_first"] <= pg.number]
-        if not begun:
-            continue
         bad = sum(len(UNDECODED.findall(w.text)) for w in pg.words)
         if not pg.words:
             message = "page without text (damaged, or left blank?): anything printed there is missing"
@@ -235,7 +234,7 @@ def damaged_pages(pages: list[PageContent], positions: list[dict]) -> list[dict]
                        f"its texts may be garbled")
         else:
             continue
-        out.append({"page": pg.number, "position_no": begun[-1], "message": message})
+        out.append({"page": pg.number, "position_no": begun[-1] if begun else None, "message": message})
     return out
 
 
