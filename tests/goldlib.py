@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipeline.core.schema import CURATED_TABLES
+
 DATA = Path(__file__).parent / "data"
 SAMPLE_GOLD = DATA / "mojokerto-diskominfo-2025.gold.json"
 
@@ -58,8 +60,15 @@ def gold_rows(gold: dict, decree_id: str = "gold") -> tuple[dict, list[dict], li
 
 
 def gold_frames(gold: dict, decree_id: str = "gold") -> dict[str, pd.DataFrame]:
+    """The gold as the tables the parse stage builds: contract-5 columns the gold does not carry
+    (decree body, signers, catatan) empty, no flags."""
     d, p, i = gold_rows(gold, decree_id)
-    return {"decrees": pd.DataFrame([d]), "positions": pd.DataFrame(p), "indicators": pd.DataFrame(i)}
+    frames = {"decrees": pd.DataFrame([d]), "positions": pd.DataFrame(p), "indicators": pd.DataFrame(i)}
+    for name, df in frames.items():
+        for c in CURATED_TABLES[name].columns:
+            if c.since == "5" and c.name not in df:
+                df[c.name] = [[] for _ in range(len(df))] if c.name == "flags" else None if c.nullable else ""
+    return frames
 
 
 def _cell(v):
