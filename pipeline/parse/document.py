@@ -226,7 +226,7 @@ def damaged_pages(pages: list[PageContent], positions: list[dict]) -> list[dict]
     out = []
     for pg in pages:
         begun = [p["position_no"] for p in positions if p["page_first"] <= pg.number]
-        bad = sum(len(UNDECODED.findall(w.text)) for w in pg.words)
+        bad = len(UNDECODED.findall("".join([w.text for w in pg.words])))  # one character each: no match spans two
         if not pg.words:
             message = "page without text (damaged, or left blank?): anything printed there is missing"
         elif bad:

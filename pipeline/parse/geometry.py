@@ -30,11 +30,15 @@ class Line:
     size: float = field(init=False)
     text: str = field(init=False)
 
-    def __post_init__(self) -> None:
-        ws = self.words
-        w = ws[0]
+    def __init__(self, words: list[Word], page: int) -> None:  # the dataclass keeps this one
+        self.words, self.page = words, page
+        w = words[0]
+        if len(words) == 1:
+            self.x0, self.x1, self.top, self.bottom, self.size, self.text = \
+                w.x0, w.x1, w.top, w.bottom, w.size, w.text
+            return
         x0, x1, top, bottom, size = w.x0, w.x1, w.top, w.bottom, w.size
-        for w in ws[1:]:  # min/max as a loop: lines are short, this is the parser's hottest spot
+        for w in words[1:]:  # min/max as a loop: lines are short, this is the parser's hottest spot
             if w.x0 < x0:
                 x0 = w.x0
             if w.x1 > x1:
@@ -46,7 +50,7 @@ class Line:
             if w.size > size:
                 size = w.size
         self.x0, self.x1, self.top, self.bottom, self.size = x0, x1, top, bottom, size
-        self.text = " ".join([w.text for w in ws]) if len(ws) > 1 else ws[0].text
+        self.text = " ".join([w.text for w in words])
 
     @property
     def cy(self) -> float:
@@ -68,6 +72,8 @@ _BY_TOP_X0, _BY_X0, _BY_TOP = attrgetter("top", "x0"), attrgetter("x0"), attrget
 def group_lines(words: list[Word], page: int) -> list[Line]:
     """Words to lines: a word joins a line when its middle lies within the line's height (one of
     the last three lines, with their running top, bottom and size)."""
+    if len(words) < 2:
+        return [Line(list(words), page)] if words else []
     open_: list[list] = []  # [words, top, bottom, size]
     for w in sorted(words, key=_BY_TOP_X0):
         top, bottom, size = w.top, w.bottom, w.size
@@ -84,7 +90,7 @@ def group_lines(words: list[Word], page: int) -> list[Line]:
                 break
         else:
             open_.append([[w], top, bottom, size])
-    lines = [Line(sorted(ln[0], key=_BY_X0), page) for ln in open_]
+    lines = [Line(sorted(ln[0], key=_BY_X0) if len(ln[0]) > 1 else ln[0], page) for ln in open_]
     lines.sort(key=_BY_TOP)
     return lines
 
@@ -202,6 +208,8 @@ def find_grids(segments: list[Segment], words: list[Word], page: int) -> tuple[l
             j = bisect_right(ys, h.y0) - 1
             if 0 <= i < ncol and 0 <= j < nrow:
                 owner[j][i].rules.append((h.y0, h.x0, h.x1))
+    if not grids:
+        return grids, list(words)
     outside: list[Word] = []
     bounds = [(g.xs[0], g.xs[-1], g.ys[0], g.ys[-1], g.xs, g.ys, g.owner) for g in grids]
     for w in words:

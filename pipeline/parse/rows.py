@@ -12,6 +12,7 @@ from pipeline.parse.labels import ITEM_LABEL, label_style
 VALUE_ROLES = ("formulasi", "sumber_data", "penanggung_jawab")
 SHARED_ROLES = ("sumber_data", "penanggung_jawab", "target")  # printed once for stacked items
 RULE_TEXT = re.compile(r"^[_\-–—=.]{3,}$")
+_RULE_CHARS = frozenset("_-–—=.")
 MULTIPLIER = re.compile(r"[xX×*]\s*100\s*%?")
 
 
@@ -43,9 +44,13 @@ def role_of(header: str) -> str | None:
 
 
 def cell_lines(cell: Cell | None, page: int) -> list[Line]:
+    """The cell's lines, grouped once per cell (the header row is read again as a table row)."""
     if cell is None:
         return []
-    return group_lines(cell.words, page)
+    got = cell.__dict__.get("_lines")
+    if got is None or got[0] != page:
+        got = cell.__dict__["_lines"] = (page, group_lines(cell.words, page))
+    return list(got[1])
 
 
 def header_texts(grid: Grid, row: int) -> list[str] | None:
@@ -70,8 +75,12 @@ class Part:
     def add(self, cell: Cell, page: int) -> None:
         lines = cell_lines(cell, page)
         for ln in lines:
-            k = next((k for k in range(len(ln.words), 0, -1) if RULE_TEXT.match("".join(
-                w.text for w in ln.words[:k]))), 0)
+            first = ln.words[0].text
+            # every prefix of the line starts with its first word's first character: not a rule
+            # character, no prefix is a rule (the search below costs the square of the words)
+            k = 0 if first and first[0] not in _RULE_CHARS else next(
+                (k for k in range(len(ln.words), 0, -1) if RULE_TEXT.match("".join(
+                    w.text for w in ln.words[:k]))), 0)
             rest = ln.words[k:]
             if k and (not rest or MULTIPLIER.fullmatch(" ".join(w.text for w in rest))):
                 # a fraction bar typed as dashes, maybe with the multiplier after it ("------  X 100%")
@@ -115,7 +124,7 @@ def grid_rows(grid: Grid, start: int, columns: list[str]) -> list[Row]:
 
 def column_numbers(row: Row) -> bool:
     """The row of column numbers "1 2 3 ..." (or "(1) (2) ...") some tables print under the header."""
-    texts = [p.text for p in row.parts.values() if p.text]
+    texts = [t for t in (p.text for p in row.parts.values()) if t]
     return len(texts) >= 3 and all(re.fullmatch(r"\(?\d{1,2}\)?", t) for t in texts) and \
         [int(t.strip("()")) for t in texts] == list(range(int(texts[0].strip("()")), int(texts[0].strip("()")) + len(texts)))
 

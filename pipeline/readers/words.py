@@ -97,20 +97,35 @@ def _gap_breaks(gap: np.ndarray, same_line: np.ndarray, line: np.ndarray, size: 
     """Gaps that part two words. A line's usual gap between letters is the median of its gaps
     between touching glyphs (no blank between, less than a third of the size apart): about 0 in
     normal text, where the rule stays pdfplumber's (wider than X_TOL), the set spacing in letter-
-    spaced or condensed text."""
-    usual = np.zeros(len(gap))
+    spaced or condensed text. `line` is in order (the gaps run line by line).
+
+    The median is only taken for lines with a touching gap beyond SPACED: in the others every such
+    gap, so their median, is within SPACED, and the rule is pdfplumber's whatever it is."""
+    rule = gap > X_TOL
     inner = np.flatnonzero(same_line & (np.abs(gap) < size / 3))
-    if len(inner):
-        order = inner[np.lexsort((gap[inner], line[inner]))]  # by line, then gap
-        ln, g = line[order], gap[order]
-        starts = np.flatnonzero(changes(ln))
-        counts = np.diff(starts, append=len(ln))
-        median = (g[starts + (counts - 1) // 2] + g[starts + counts // 2]) / 2
-        per_line = np.zeros(int(line.max()) + 1)
-        per_line[ln[starts]] = median
-        usual = per_line[line]
-    spaced = np.abs(usual) > SPACED
-    return gap > np.where(spaced, usual + np.maximum(X_TOL, SPACE_SHARE * size), X_TOL)
+    loose = inner[np.abs(gap[inner]) > SPACED]
+    if not len(loose):
+        return rule
+    candidate = np.zeros(int(line[-1]) + 1, dtype=bool)
+    candidate[line[loose]] = True
+    inner = inner[candidate[line[inner]]]
+    order = inner[np.lexsort((gap[inner], line[inner]))]  # by line, then gap
+    ln, g = line[order], gap[order]
+    starts = np.flatnonzero(changes(ln))
+    ends = np.empty_like(starts)
+    ends[:-1] = starts[1:]
+    ends[-1] = len(ln)
+    counts = ends - starts
+    median = (g[starts + (counts - 1) // 2] + g[starts + counts // 2]) / 2
+    spaced_line = np.abs(median) > SPACED
+    if not spaced_line.any():
+        return rule
+    usual = np.zeros(len(candidate))
+    usual[ln[starts[spaced_line]]] = median[spaced_line]
+    at = np.flatnonzero(usual[line])  # gaps of letter-spaced lines: measured from their usual gap
+    u = usual[line[at]]
+    rule[at] = gap[at] > u + np.maximum(X_TOL, SPACE_SHARE * size[at])
+    return rule
 
 
 def build_words(text, blank: np.ndarray, x0: np.ndarray, x1: np.ndarray, top: np.ndarray,
@@ -128,8 +143,9 @@ def build_words(text, blank: np.ndarray, x0: np.ndarray, x1: np.ndarray, top: np
     step[1:] |= np.diff(top[by_top]) > Y_TOL
     line = np.empty(m, dtype=np.int64)
     line[by_top] = np.cumsum(step)
-    # order: group, line, x0 (stable: stream order breaks ties, as Python's sorted does)
-    order = np.lexsort((x0, line, group))
+    # order: group, line, x0 (stable: stream order breaks ties, as Python's sorted does); line
+    # numbers grow with the group, so the line alone orders the groups
+    order = np.lexsort((x0, line))
     x0, x1, top, size, bold, line, blank = (a[order] for a in (x0, x1, top, size, bold, line, blank))
     keep = np.flatnonzero(~blank)
     if not len(keep):
