@@ -211,17 +211,18 @@ def find_grids(segments: list[Segment], words: list[Word], page: int) -> tuple[l
     if not grids:
         return grids, list(words)
     outside: list[Word] = []
-    bounds = [(g.xs[0], g.xs[-1], g.ys[0], g.ys[-1], g.xs, g.ys, g.owner) for g in grids]
+    bounds = [(g.xs[0], g.xs[-1], g.ys[0], g.ys[-1], g.xs, g.ys, g.owner, len(g.xs) - 2, len(g.ys) - 2)
+              for g in grids]
     for w in words:
         cx, cy = (w.x0 + w.x1) / 2, (w.top + w.bottom) / 2
-        for left, right, top, bottom, xs, ys, owner in bounds:
+        for left, right, top, bottom, xs, ys, owner, last_i, last_j in bounds:
             if left <= cx <= right and top <= cy <= bottom:
                 i = bisect_right(xs, cx) - 1
                 j = bisect_right(ys, cy) - 1
-                if i > len(xs) - 2:  # on the right border
-                    i = len(xs) - 2
-                if j > len(ys) - 2:  # on the bottom border
-                    j = len(ys) - 2
+                if i > last_i:  # on the right border
+                    i = last_i
+                if j > last_j:  # on the bottom border
+                    j = last_j
                 owner[j][i].words.append(w)
                 break
         else:
@@ -234,8 +235,18 @@ def bbox_of(lines: list[Line], fallback: list) -> list[list[float]]:
     if not lines:
         return [list(b) for b in fallback]
     pages: dict[int, list[float]] = {}
-    for ln in lines:
-        b = pages.setdefault(ln.page, [ln.x0, ln.top, ln.x1, ln.bottom])
-        b[0], b[1], b[2], b[3] = min(b[0], ln.x0), min(b[1], ln.top), max(b[2], ln.x1), max(b[3], ln.bottom)
-    return [[p, *(round(v, 2) for v in b)] for p, b in sorted(pages.items())]
+    for ln in lines:  # min/max as comparisons (as min and max keep the first of equals)
+        b = pages.get(ln.page)
+        if b is None:
+            pages[ln.page] = [ln.x0, ln.top, ln.x1, ln.bottom]
+            continue
+        if ln.x0 < b[0]:
+            b[0] = ln.x0
+        if ln.top < b[1]:
+            b[1] = ln.top
+        if ln.x1 > b[2]:
+            b[2] = ln.x1
+        if ln.bottom > b[3]:
+            b[3] = ln.bottom
+    return [[p, round(b[0], 2), round(b[1], 2), round(b[2], 2), round(b[3], 2)] for p, b in sorted(pages.items())]
 
