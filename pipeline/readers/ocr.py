@@ -126,11 +126,11 @@ def binarise(gray: np.ndarray) -> np.ndarray:
     return ink
 
 
-def _long_lines(ink: np.ndarray, length: int, horizontal: bool) -> np.ndarray:
-    """Runs of ink at least `length` long in one direction; one-pixel holes (white specks on a
-    rule) are closed first, or a speck near a rule's end would cut the end off."""
+def _long_lines(ink: np.ndarray, length: int, horizontal: bool, hole: int = 2) -> np.ndarray:
+    """Runs of ink at least `length` long in one direction; holes narrower than `hole` pixels
+    (white specks on a rule) are closed first, or a speck near a rule's end would cut the end off."""
     cv2 = _cv2()
-    shape = (2, 1) if horizontal else (1, 2)
+    shape = (hole, 1) if horizontal else (1, hole)
     closed = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, shape))
     k = cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1) if horizontal else (1, length))
     return cv2.morphologyEx(closed, cv2.MORPH_OPEN, k)
@@ -247,8 +247,9 @@ def ruling_masks(ink: np.ndarray, dpi: float) -> tuple[np.ndarray, np.ndarray]:
     (letters stacked in a bold header do not)."""
     cv2 = _cv2()
     px = dpi / 72.0
-    h = _long_lines(ink, max(10, int(14 * px)), True)
-    v = _long_lines(ink, max(8, int(9 * px)), False)
+    hole = max(2, int(0.75 * px))  # 0.75 pt: a scan's one-pixel speck on a rule, also once enlarged
+    h = _long_lines(ink, max(10, int(14 * px)), True, hole)
+    v = _long_lines(ink, max(8, int(9 * px)), False, hole)
     gap = max(3, int(1.5 * px))
     h = cv2.morphologyEx(h, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (gap, 1)))
     v = cv2.morphologyEx(v, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, gap)))
