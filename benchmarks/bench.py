@@ -283,8 +283,8 @@ def machine() -> dict:
                 break
     except OSError:
         pass
-    import pdfplumber  # noqa: PLC0415
     import pdfminer  # noqa: PLC0415
+    import pdfplumber  # noqa: PLC0415
 
     try:
         load = [round(x, 2) for x in os.getloadavg()]

@@ -12,7 +12,6 @@ Cases the current parser does not read exactly are marked xfail(strict=True) wit
 """
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 import random

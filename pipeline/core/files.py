@@ -7,10 +7,10 @@ import os
 import re
 import tempfile
 import uuid
-from typing import BinaryIO
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
+from typing import BinaryIO
 
 
 def fsync_dir(directory: Path) -> None:
@@ -23,22 +23,25 @@ def fsync_dir(directory: Path) -> None:
 
 
 @contextmanager
-def atomic_path(path: Path) -> Iterator[Path]:
-    """A temporary name beside `path` to write to; it replaces `path` (file and folder fsynced) only
-    when the block ends without an error, so a reader never sees half a file and a killed writer
-    leaves at most a hidden .tmp."""
+def atomic_path(path: Path, durable: bool = True) -> Iterator[Path]:
+    """A temporary name beside `path` to write to; it replaces `path` only when the block ends
+    without an error, so a reader never sees half a file and a killed writer leaves at most a
+    hidden .tmp. `durable`: file and folder are fsynced too (off for derived files that are cheap
+    to make again, such as the report's pictures, where two fsyncs cost more than the drawing)."""
     path = Path(path)
     tmp = path.with_name(f".{path.name}.{os.getpid()}-{uuid.uuid4().hex[:6]}.tmp")
     try:
         yield tmp
-        with open(tmp, "rb") as f:
-            os.fsync(f.fileno())
+        if durable:
+            with open(tmp, "rb") as f:
+                os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         with suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
-    fsync_dir(path.parent)
+    if durable:
+        fsync_dir(path.parent)
 
 
 def atomic_write(path: Path, data: bytes | str) -> None:

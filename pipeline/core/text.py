@@ -20,3 +20,8 @@ def join_lines(lines: list[str]) -> str:
             out += " "
         out += ln
     return out
+
+
+def shorten(text: str, n: int) -> str:
+    """At most n characters, "..." marking a cut (for values quoted in messages)."""
+    return text if len(text) <= n else text[: n - 3] + "..."

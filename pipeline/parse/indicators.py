@@ -7,10 +7,21 @@ from pipeline.core.text import join_lines
 from pipeline.parse.fractions import fraction, split_note
 from pipeline.parse.geometry import Line, bbox_of
 from pipeline.parse.labels import PositionBlock
-from pipeline.parse.rows import (SHARED_ROLES, Part, Row, column_numbers, grid_rows, header_texts, is_tail,
-                                 merge_into, role_of, split_stacked)
+from pipeline.parse.rows import (
+    SHARED_ROLES,
+    Part,
+    Row,
+    column_numbers,
+    grid_rows,
+    header_texts,
+    is_tail,
+    merge_into,
+    role_of,
+    split_stacked,
+)
 from pipeline.parse.stacking import blank_before, entries
 from pipeline.readers.ocr import confidence
+
 
 @dataclass
 class Sasaran:

@@ -27,8 +27,14 @@ import pypdfium2.raw as pr
 
 from pipeline.core.errors import PageLimitExceeded, ParseError
 from pipeline.core.model import PageContent, Segment, Word, axis_quad, segments
-from pipeline.readers.words import (build_words, changes, reading_turn, turn_box, turn_points,
-                                    turned_size)
+from pipeline.readers.words import (
+    build_words,
+    changes,
+    reading_turn,
+    turn_box,
+    turn_points,
+    turned_size,
+)
 
 # every code point for which str.isspace() is true
 _BLANK = np.array([chr(c).isspace() for c in range(0x3002)], dtype=bool)  # the last: any code above

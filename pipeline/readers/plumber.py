@@ -10,7 +10,13 @@ import numpy as np
 
 from pipeline.core.errors import PageLimitExceeded
 from pipeline.core.model import PageContent, Segment, Word, axis_quad, segments
-from pipeline.readers.words import build_words, quarter, reading_turn, turn_box, turned_size
+from pipeline.readers.words import (
+    build_words,
+    quarter,
+    reading_turn,
+    turn_box,
+    turned_size,
+)
 
 
 def _turned(objs: list[dict], turns: int, width: float, height: float) -> list[tuple]:

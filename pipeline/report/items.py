@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from pipeline.core.result import Failure
 from pipeline.core.settings import Settings
+from pipeline.core.text import shorten
 from pipeline.report.decrees import Decree, bare_decree, cached_record, load_decree
 from pipeline.report.pictures import MARGIN, Pictures, boxes_on, region
 
@@ -202,8 +203,7 @@ def failure_items(failures: list[Failure], loc: Locator, settings: Settings) -> 
 
 def short(v, n: int = 120) -> str:
     """A value as at most n characters of text (JSON for anything but a string)."""
-    s = v if isinstance(v, str) else json.dumps(v, ensure_ascii=False, default=str)
-    return s if len(s) <= n else s[: n - 3] + "..."
+    return shorten(v if isinstance(v, str) else json.dumps(v, ensure_ascii=False, default=str), n)
 
 
 def to_int(v) -> int | None:

@@ -7,11 +7,10 @@ from __future__ import annotations
 import hashlib
 import json
 import multiprocessing
-import os
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import suppress
 from pathlib import Path
 
+from pipeline.core.files import atomic_path
 from pipeline.report.decrees import Decree
 
 RENDER_VERSION = "5"  # part of every picture's name: bump when the drawing changes
@@ -204,15 +203,8 @@ def _draw(rendered, boxes, focus, area, path: Path) -> tuple[int, int]:
         pen = ImageDraw.Draw(out)
         for col, b in boxes:
             pen.rectangle(rect(b), outline=GREYS + OUTLINES.index(_colour(col)), width=1)
-    # whole or not at all (renamed into place), but not synced to disk: a picture lost to a power
-    # cut is drawn again by the next report (two fsyncs a picture were most of its time)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
+    with atomic_path(path, durable=False) as tmp:  # a picture lost to a power cut is drawn again
         out.save(tmp, "PNG", compress_level=1)  # fast; size matters less than time here
-        os.replace(tmp, path)
-    finally:
-        with suppress(FileNotFoundError):
-            os.unlink(tmp)
     return out.size
 
 

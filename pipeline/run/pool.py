@@ -12,20 +12,18 @@ import resource
 import select
 import signal
 import struct
-import tempfile
 import time
 import traceback
 from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
 from pipeline.core.errors import PageLimitExceeded, ParseError
-from pipeline.parse import parse_pdf
-from pipeline.parse.cache import RETRY, write_payload
 from pipeline.core.progress import Tracker
 from pipeline.core.settings import Settings
+from pipeline.parse import parse_pdf
+from pipeline.parse.cache import RETRY, write_payload
 
 MAGIC = [
     (b"PK\x03\x04", "not a PDF: starts with PK (a .docx or .xlsx renamed?)"),
@@ -100,21 +98,8 @@ def _data_in_use() -> int:
 WARM_UP = Path(__file__).with_name("warmup.pdf")  # two pages of the sample decree, one position
 MB = 1024 * 1024
 
-# Called in the worker right after a file parsed well: (record, pdf, reports folder). The runner
-# passes the report's picture drawing here, so the pool never imports the report.
-AfterFile = Callable[[dict, Path, Path], None]
 # A worker that could not write a payload exits with this plus the errno (mod 100).
 WRITE_FAILED = 128
-
-
-def _after(hook: AfterFile | None, record: dict, pdf: Path, reports: Path) -> None:
-    """Side work on a parsed file (pictures for the report) is help, never a reason to fail it."""
-    if hook is None:
-        return
-    try:
-        hook(record, pdf, reports)
-    except Exception:  # noqa: BLE001, S110 - the report draws what is missing itself
-        pass
 
 
 @dataclass
@@ -138,18 +123,15 @@ class GuardedPool:
     forking and warming up are paid once per worker; they count pages in shared memory, for the
     progress bar and the time limit, and the parent sleeps on their pipes and pidfds."""
 
-    def __init__(self, settings: Settings, after_file: AfterFile | None = None):
+    def __init__(self, settings: Settings):
         self.settings = settings
-        self.after_file = after_file
 
     def warm_up(self) -> None:
-        """Parse (and run the hook on) a known small decree here once, so each forked child starts
-        with the reader and the drawing imported and their lazy imports, regex and font caches
-        filled; cold, the first parse in a process costs about 50 ms more, which on short decrees
-        was half its time."""
+        """Parse a known small decree here once, so each forked child starts with the reader
+        imported and its lazy imports, regex and font caches filled; cold, the first parse in a
+        process costs about 50 ms more, which on short decrees was half its time."""
         if self.settings.reader != "ocr":
-            with tempfile.TemporaryDirectory(prefix="iki-warm-") as tmp:
-                _after(self.after_file, parse_pdf(WARM_UP, reader=self.settings.reader), WARM_UP, Path(tmp))
+            parse_pdf(WARM_UP, reader=self.settings.reader)
 
     def run(self, jobs: list[tuple[Path, Path]], tracker: Tracker | None = None) -> None:
         if not jobs:
@@ -212,8 +194,6 @@ class GuardedPool:
                 write_payload(out, payload)
             except OSError as e:  # the machine's fault, not the file's: the parent says which folder
                 os._exit(WRITE_FAILED + (e.errno or 0) % 100)
-            if payload["ok"]:
-                _after(self.after_file, payload["result"], pdf, settings.reports)
             retire = _data_in_use() - start > settings.memory_limit_mb * MB // 4
             os.write(outbox, b"R" if retire else b"D")
             if retire:

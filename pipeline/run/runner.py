@@ -26,10 +26,11 @@ from pipeline.parse.cache import RETRY, code_version, payload_path
 from pipeline.report import Drawer, write_html_report
 from pipeline.run.executors import EXECUTORS, Executor
 from pipeline.run.pool import sniff
+from pipeline.stages.cells import EMPTY_IN_PDF, Empty, check_empty_cells
 from pipeline.stages.normalise import load_aliases, normalise
 from pipeline.stages.publish import clean_versions, discard, stage, swap, versions_dir
-from pipeline.stages.score import publish_scores, report as score_report, score
-from pipeline.stages.cells import EMPTY_IN_PDF, Empty, check_empty_cells
+from pipeline.stages.score import publish_scores, score
+from pipeline.stages.score import report as score_report
 from pipeline.stages.tables import build_tables
 from pipeline.stages.validate import Validator, Verdict, add_flags, decide
 

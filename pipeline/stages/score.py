@@ -22,11 +22,11 @@ import pandas as pd
 import pyarrow.parquet as pq
 import yaml
 
-from pipeline.stages.publish import write_parquet
-from pipeline.stages.validate import validate_frame
 from pipeline.core.files import atomic_write
 from pipeline.core.schema import SCORE_SUMMARY, SCORES
 from pipeline.core.settings import DEFAULT_EXPECTATIONS, DEFAULT_REFERENCE
+from pipeline.stages.publish import write_parquet
+from pipeline.stages.validate import validate_frame
 
 DEFAULT_POLICY = DEFAULT_REFERENCE / "scoring.yaml"
 TEMPLATE_VERSION = "1"

@@ -37,8 +37,18 @@ from typing import Any
 
 import pandas as pd
 
-from pipeline.core.schema import CONTRACT_VERSION, CURATED_TABLES, F64, I32, LIST_STR, MAP_STR, STR, Table
+from pipeline.core.schema import (
+    CONTRACT_VERSION,
+    CURATED_TABLES,
+    F64,
+    I32,
+    LIST_STR,
+    MAP_STR,
+    STR,
+    Table,
+)
 from pipeline.core.settings import DEFAULT_EXPECTATIONS, Settings
+from pipeline.core.text import shorten
 from pipeline.stages.cells import EMPTY_IN_PDF, REQUIRED
 
 SUITES_DIR = DEFAULT_EXPECTATIONS  # `--write-suites` (make docs) writes the package's defaults here
@@ -471,8 +481,7 @@ def _where(r: dict) -> str:
 
 
 def _short(v, n: int = 80) -> str:
-    s = repr(v)
-    return s if len(s) <= n else s[: n - 3] + "..."
+    return shorten(repr(v), n)
 
 
 def _json_safe(v):
@@ -631,7 +640,9 @@ def _context(report_dir: Path | None):
 
 
 def _suite_object(gx, spec: dict):
-    from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
+    from great_expectations.expectations.expectation_configuration import (
+        ExpectationConfiguration,
+    )
 
     return gx.ExpectationSuite(
         name=spec["name"], meta=spec.get("meta") or {},

@@ -15,8 +15,9 @@ import sys
 import time
 from pathlib import Path
 
-from pipeline.run.pool import explain
+from pipeline.core.text import shorten
 from pipeline.parse import parse_pdf
+from pipeline.run.pool import explain
 
 SKIP = {"parser_version", "source_file", "sha256", "decree_id"}
 
@@ -80,8 +81,7 @@ def compare(path: Path, readers: tuple[str, str] = ("pdfplumber", "pdfium"), tol
 
 
 def _short(v, n: int = 160) -> str:
-    s = repr(v)
-    return s if len(s) <= n else s[: n - 3] + "..."
+    return shorten(repr(v), n)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -14,12 +14,40 @@ One module per step, bottom to top: values (cell values), forms (text forms and 
 pair decision and its thresholds), aliases, clustering, superior (atasan and unit), formula (typed
 formula fields), review (the review list), snapping (OCR text to the catalogue), stage (`normalise`).
 """
-from pipeline.stages.normalise.aliases import KINDS, Aliases, load_aliases, parse_aliases
-from pipeline.stages.normalise.clustering import Clustering, MapBlocks, cluster, serial_blocks
-from pipeline.stages.normalise.forms import clean_text, jabatan_form, match_form, text_key
-from pipeline.stages.normalise.pairs import AUTO_MERGE, REVIEW_MIN, Decision, decide, score, word_difference
+from pipeline.stages.normalise.aliases import (
+           KINDS,
+           Aliases,
+           load_aliases,
+           parse_aliases,
+)
+from pipeline.stages.normalise.clustering import (
+           Clustering,
+           MapBlocks,
+           cluster,
+           serial_blocks,
+)
+from pipeline.stages.normalise.forms import (
+           clean_text,
+           jabatan_form,
+           match_form,
+           text_key,
+)
+from pipeline.stages.normalise.pairs import (
+           AUTO_MERGE,
+           REVIEW_MIN,
+           Decision,
+           decide,
+           score,
+           word_difference,
+)
 from pipeline.stages.normalise.review import OCR_REVIEW_BELOW, REVIEW_COLUMNS
-from pipeline.stages.normalise.snapping import SNAP_MIN, SNAPPED, _catalogue, snap, snap_ocr
+from pipeline.stages.normalise.snapping import (
+           SNAP_MIN,
+           SNAPPED,
+           _catalogue,
+           snap,
+           snap_ocr,
+)
 from pipeline.stages.normalise.stage import Normalised, normalise
 
 __all__ = ["AUTO_MERGE", "KINDS", "OCR_REVIEW_BELOW", "REVIEW_COLUMNS", "REVIEW_MIN", "SNAPPED", "SNAP_MIN",

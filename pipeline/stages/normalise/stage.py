@@ -8,11 +8,32 @@ import pandas as pd
 
 from pipeline.core.schema import INDICATOR_CATALOG, INDICATORS, POSITIONS
 from pipeline.stages.normalise.aliases import Aliases
-from pipeline.stages.normalise.clustering import Clustering, MapBlocks, cluster, serial_blocks
-from pipeline.stages.normalise.formula import jenis_formula, periode_of, regulasi_of, satuan_of
-from pipeline.stages.normalise.forms import clean_text, jabatan_form, match_form, text_key, tokens
+from pipeline.stages.normalise.clustering import (
+    Clustering,
+    MapBlocks,
+    cluster,
+    serial_blocks,
+)
+from pipeline.stages.normalise.forms import (
+    clean_text,
+    jabatan_form,
+    match_form,
+    text_key,
+    tokens,
+)
+from pipeline.stages.normalise.formula import (
+    jenis_formula,
+    periode_of,
+    regulasi_of,
+    satuan_of,
+)
 from pipeline.stages.normalise.pairs import decide
-from pipeline.stages.normalise.review import cluster_review, ocr_review, position_titles, review_frame
+from pipeline.stages.normalise.review import (
+    cluster_review,
+    ocr_review,
+    position_titles,
+    review_frame,
+)
 from pipeline.stages.normalise.snapping import snap_ocr
 from pipeline.stages.normalise.superior import read_superior, unit_of_head
 from pipeline.stages.normalise.values import as_text, object_column
