@@ -14,43 +14,69 @@ One module per step, bottom to top: values (cell values), forms (text forms and 
 pair decision and its thresholds), aliases, clustering, superior (atasan and unit), formula (typed
 formula fields), review (the review list), snapping (OCR text to the catalogue), stage (`normalise`).
 """
+
 from pipeline.stages.normalise.aliases import (
-           KINDS,
-           Aliases,
-           load_aliases,
-           parse_aliases,
+    KINDS,
+    Aliases,
+    load_aliases,
+    parse_aliases,
 )
 from pipeline.stages.normalise.clustering import (
-           Clustering,
-           MapBlocks,
-           cluster,
-           serial_blocks,
+    Clustering,
+    MapBlocks,
+    cluster,
+    serial_blocks,
 )
 from pipeline.stages.normalise.forms import (
-           clean_text,
-           jabatan_form,
-           match_form,
-           text_key,
+    clean_text,
+    jabatan_form,
+    match_form,
+    text_key,
 )
 from pipeline.stages.normalise.pairs import (
-           AUTO_MERGE,
-           REVIEW_MIN,
-           Decision,
-           decide,
-           score,
-           word_difference,
+    AUTO_MERGE,
+    REVIEW_MIN,
+    Decision,
+    decide,
+    score,
+    word_difference,
 )
 from pipeline.stages.normalise.review import OCR_REVIEW_BELOW, REVIEW_COLUMNS
 from pipeline.stages.normalise.snapping import (
-           SNAP_MIN,
-           SNAPPED,
-           _catalogue,
-           snap,
-           snap_ocr,
+    SNAP_MIN,
+    SNAPPED,
+    _catalogue,
+    snap,
+    snap_ocr,
 )
 from pipeline.stages.normalise.stage import Normalised, normalise
 
-__all__ = ["AUTO_MERGE", "KINDS", "OCR_REVIEW_BELOW", "REVIEW_COLUMNS", "REVIEW_MIN", "SNAPPED", "SNAP_MIN",
-           "Aliases", "Clustering", "Decision", "MapBlocks", "Normalised", "_catalogue", "clean_text", "cluster",
-           "decide", "jabatan_form", "load_aliases", "match_form", "normalise", "parse_aliases", "score",
-           "serial_blocks", "snap", "snap_ocr", "text_key", "word_difference"]
+__all__ = [
+    "AUTO_MERGE",
+    "KINDS",
+    "OCR_REVIEW_BELOW",
+    "REVIEW_COLUMNS",
+    "REVIEW_MIN",
+    "SNAPPED",
+    "SNAP_MIN",
+    "Aliases",
+    "Clustering",
+    "Decision",
+    "MapBlocks",
+    "Normalised",
+    "_catalogue",
+    "clean_text",
+    "cluster",
+    "decide",
+    "jabatan_form",
+    "load_aliases",
+    "match_form",
+    "normalise",
+    "parse_aliases",
+    "score",
+    "serial_blocks",
+    "snap",
+    "snap_ocr",
+    "text_key",
+    "word_difference",
+]
