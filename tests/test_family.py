@@ -92,8 +92,6 @@ def all_jobs():
 # `python -m tests.test_family` on the parser of commit b399458). Remove an entry when its case reads exactly.
 PDFIUM_X100 = "Chromium fraction multiplier, pdfium reader: 'X 100 %' read as 'X100%' (word spacing, issue 16 part 5)"
 KNOWN: dict[tuple[str, str], str] = {
-    ("html_rot90", "pdfium"): PDFIUM_X100,
-    ("html_pakisaji", "pdfium"): PDFIUM_X100,
 }
 
 

@@ -28,6 +28,7 @@ import pypdfium2.raw as pr
 from pipeline.core.errors import PageLimitExceeded, ParseError
 from pipeline.core.model import PageContent, Segment, Word, axis_quad, segments
 from pipeline.readers.words import (
+    Y_TOL,
     build_words,
     changes,
     reading_turn,
@@ -38,6 +39,8 @@ from pipeline.readers.words import (
 
 # every code point for which str.isspace() is true
 _BLANK = np.array([chr(c).isspace() for c in range(0x3002)], dtype=bool)  # the last: any code above
+# a gap between glyphs of at least this share of the font size is a word space, not letter spacing
+WORD_GAP = 0.2
 
 
 def _addr(handle) -> int:
@@ -170,6 +173,10 @@ def _chars(textpage):
     codes[codes == 0xFFFE] = 0x2D  # PDFium marks a hyphen ending a line; pdfplumber keeps the "-"
     objs = np.fromiter(map(_text_object, repeat(tpv, n), range(n)), dtype=np.uint64, count=n)
     real = np.flatnonzero(objs)  # generated spaces / line breaks have no text object: skipped
+    # ... but a space PDFium made up between two text objects may stand for a real space it dropped
+    # (Chromium's 'X 100 %'): kept aside, between which real chars it sat (see _words)
+    between = np.flatnonzero((objs[1:-1] == 0) & (codes[1:-1] == 0x20)
+                             & (objs[:-2] != 0) & (objs[2:] != 0)) + 1
     m = len(real)
     if not m:
         return None
@@ -194,7 +201,11 @@ def _chars(textpage):
     list(map(_loose_box, repeat(tpv, k), real[solid].tolist(), out.box_at[:k]))
     boxes = np.zeros((m, 4))
     boxes[solid] = out.boxes[:k]
-    return tpv, real, codes, objs, blank, out.origin[:m].copy(), boxes, solid
+    after = np.searchsorted(real, between) - 1  # the real char before each made-up space
+    ok = (after >= 0) & (after + 1 < m)
+    after = after[ok]
+    after = after[(real[after] == between[ok] - 1) & (real[np.minimum(after + 1, m - 1)] == between[ok] + 1)]
+    return tpv, real, codes, objs, blank, out.origin[:m].copy(), boxes, solid, after
 
 
 def _words(textpage, width: float, height: float, rotation: int, fonts: _Fonts) -> tuple[list[Word], int]:
@@ -203,7 +214,7 @@ def _words(textpage, width: float, height: float, rotation: int, fonts: _Fonts) 
     got = _chars(textpage)
     if got is None:
         return [], rotation
-    tpv, real, codes, objs, blank, origin, boxes, solid = got
+    tpv, real, codes, objs, blank, origin, boxes, solid, after = got
     m = len(real)
     # per text object (runs of one object): size, font, direction; all its chars share them
     starts = np.flatnonzero(changes(objs))
@@ -231,6 +242,19 @@ def _words(textpage, width: float, height: float, rotation: int, fonts: _Fonts) 
     top = base - size
     key = np.repeat(np.array(key_o), run_len)
     bold = np.repeat(np.array(["bold" in nm.lower() for nm in names]), run_len)
+    if len(after):
+        # a made-up space between text objects where the glyphs stand at least WORD_GAP em apart, on
+        # one line, is a word space: kept as a blank right after the char before it
+        p, q = after, after + 1
+        gap = x0[q] - x1[p]
+        p = p[(gap >= WORD_GAP * size[p]) & (x0[q] > x0[p]) & (np.abs(top[q] - top[p]) <= Y_TOL)]
+        if len(p):
+            at = p + 1
+            codes = np.insert(codes, at, 0x20)
+            blank = np.insert(blank, at, True)
+            x0 = np.insert(x0, at, x1[p])
+            x1 = np.insert(x1, at, x1[p])
+            top, size, key, bold = (np.insert(a, at, a[p]) for a in (top, size, key, bold))
     return build_words(codes, blank, x0, x1, top, size, key, bold), turns
 
 
