@@ -88,9 +88,8 @@ def all_jobs():
     return family_jobs() + random_jobs()
 
 
-# (variant name, reader or "*" for both) -> what goes wrong today (first mismatches, from
-# `python -m tests.test_family` on the parser of commit b399458). Remove an entry when its case reads exactly.
-PDFIUM_X100 = "Chromium fraction multiplier, pdfium reader: 'X 100 %' read as 'X100%' (word spacing, issue 16 part 5)"
+# (variant name, reader or "*" for both) -> what goes wrong today, for a variant added before its
+# fix (first mismatches from `python -m tests.test_family`). Empty: every case reads exactly.
 KNOWN: dict[tuple[str, str], str] = {
 }
 
