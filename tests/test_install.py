@@ -31,8 +31,8 @@ def digests(curated: Path) -> dict[str, str]:
 def build_wheel(tmp: Path) -> Path:
     """From a copy of the sources, so the build leaves nothing in the checkout."""
     src = tmp / "src"
-    shutil.copytree(ROOT / "pipeline", src / "pipeline", ignore=shutil.ignore_patterns("__pycache__"))
-    for name in ("pyproject.toml", "README.md"):
+    shutil.copytree(ROOT / "pipeline", src / "pipeline", ignore=shutil.ignore_patterns("__pycache__", "*.so"))
+    for name in ("pyproject.toml", "setup.py", "README.md"):
         shutil.copy(ROOT / name, src)
     sh([sys.executable, "-m", "build", "--wheel", "--outdir", str(tmp / "dist"), str(src)], cwd=tmp)
     return next((tmp / "dist").glob("iki_pipeline-*.whl"))
@@ -72,6 +72,9 @@ def test_wheel_in_a_fresh_venv_publishes_what_the_checkout_publishes(tmp_path):
     assert sh(["iki", "--version"], cwd=demo, env=env).stdout.strip() == f"iki-pipeline {metadata.version('iki-pipeline')}"
     assert (venv / "bin" / "iki").exists() and not str(ROOT) in sh(
         ["python", "-c", "import pipeline; print(pipeline.__file__)"], cwd=demo, env=env).stdout
+    # the wheel carries the compiled per-character loop of the PDFium reader
+    assert sh(["python", "-c", "from pipeline.readers import pdfium; print(pdfium._fill_native is not None)"],
+              cwd=demo, env=env).stdout.strip() == "True"
 
     shutil.copy(SAMPLE, demo / "raw")
     first = sh(["iki", "all"], cwd=demo, env=env)

@@ -5,14 +5,15 @@ bottom = baseline, top = bottom - size (size: the font size times the text matri
 PDFium states characters and paths in unrotated user space, so both are turned into the page's
 reading frame (its /Rotate, or the direction most text runs in when content is drawn turned).
 
-Speed: ctypes' own cost per call is the bound, so per character there are at most three C calls
-(its text object; for real chars its origin; for non-blank ones its advance box; for blank ones
-whether PDFium made it up), made through `map` with no Python frame per character and with ready
-pointer objects instead of argument conversion; the text of the page comes in one FPDFText_GetText
-call, everything else is numpy over the whole page or Python per text object / per word. Ruling
-lines come from path objects (segments and draw mode), classified as pdfminer classifies them (a
-single segment is a line, a closed axis-aligned four-sided path is a rectangle), then turned into
-Segments by model.segments' rules."""
+Speed: ctypes' own cost per call (~0.3 us) was the bound, at about three calls per character, so
+those calls (its text object; for real chars its origin; for non-blank ones its advance box; for
+blank ones whether PDFium made it up) are made in one C loop per page (`_chars.c`, built by
+setup.py), through the function addresses pypdfium2 loaded; where no compiler built it, the same
+calls go through ctypes with `map` and ready pointer objects. The text of the page comes in one
+FPDFText_GetText call, everything else is numpy over the whole page or Python per text object / per
+word. Ruling lines come from path objects (segments and draw mode), classified as pdfminer
+classifies them (a single segment is a line, a closed axis-aligned four-sided path is a
+rectangle), then turned into Segments by model.segments' rules."""
 from __future__ import annotations
 
 import ctypes
@@ -124,16 +125,16 @@ class _Fonts:
 
 
 class _Scratch(threading.local):
-    """Output arrays for the per-character calls with a ctypes pointer object per slot, made once per
-    thread (a pointer object costs as much as a call) and grown with the largest page seen."""
+    """Output arrays for the ctypes path's per-character calls with a ctypes pointer object per slot,
+    made once per thread (a pointer object costs as much as a call) and grown with the largest page."""
 
     size = 0
 
     def reserve(self, n: int) -> "_Scratch":
         if n > self.size:
             size = max(n, 2 * self.size)
-            self.origin = np.empty((size, 2), dtype=np.float64)  # x, y of each char's origin (baseline)
-            self.boxes = np.empty((size, 4), dtype=np.float32)  # FS_RECTF: left, top, right, bottom
+            self.origin = np.empty((size, 2), dtype=np.float64)
+            self.boxes = np.empty((size, 4), dtype=np.float32)
             at, bt = self.origin.ctypes.data, self.boxes.ctypes.data
             self.x_at = list(map(ctypes.c_void_p, range(at, at + 16 * size, 16)))
             self.y_at = list(map(ctypes.c_void_p, range(at + 8, at + 16 * size, 16)))
@@ -143,6 +144,50 @@ class _Scratch(threading.local):
 
 
 _scratch = _Scratch()
+
+
+def _fill_ctypes(tpv, blank, objs, made, origin, boxes) -> None:
+    """_chars.fill's contract through ctypes, calling only where that loop calls: for installs
+    built without a C compiler."""
+    n = len(blank)
+    objs[:] = np.fromiter(map(_text_object, repeat(tpv, n), range(n)), dtype=np.uint64, count=n)
+    real = np.flatnonzero(objs)
+    spaces = real[blank[real]]
+    made[spaces] = np.fromiter(map(_is_generated, repeat(tpv, len(spaces)), spaces.tolist()), dtype=bool,
+                               count=len(spaces))
+    keep = real[~made[real]]
+    out = _scratch.reserve(len(keep))
+    m = len(keep)
+    list(map(_char_origin, repeat(tpv, m), keep.tolist(), out.x_at[:m], out.y_at[:m]))
+    origin[keep] = out.origin[:m]
+    solid = keep[~blank[keep]]
+    k = len(solid)
+    list(map(_loose_box, repeat(tpv, k), solid.tolist(), out.box_at[:k]))
+    boxes[solid] = out.boxes[:k]
+
+
+try:  # the compiled loop (setup.py builds it where a C compiler is at hand)
+    from pipeline.readers._chars import fill as _fill_native
+except ImportError:  # pragma: no cover - exercised by installs without a compiler
+    _fill_native = None
+_FILL_FNS = tuple(_addr(f) for f in (pr.FPDFText_GetTextObject, pr.FPDFText_IsGenerated,
+                                      pr.FPDFText_GetCharOrigin, pr.FPDFText_GetLooseCharBox))
+
+
+def char_arrays(tpv, blank: np.ndarray, native: bool = True):
+    """Per character of a text page: its text object (0: made up by PDFium), whether PDFium
+    generated it (blank chars of a text object), its origin (real chars kept) and its loose box
+    (real non-blank chars); other entries 0. One C call per page where the helper is built."""
+    n = len(blank)
+    objs = np.zeros(n, dtype=np.uint64)
+    made = np.zeros(n, dtype=bool)
+    origin = np.zeros((n, 2), dtype=np.float64)
+    boxes = np.zeros((n, 4), dtype=np.float32)
+    if native and _fill_native is not None:
+        _fill_native(_FILL_FNS, tpv.value, blank.view(np.uint8), objs, made.view(np.uint8), origin, boxes)
+    else:
+        _fill_ctypes(tpv, blank, objs, made, origin, boxes)
+    return objs, made, origin, boxes
 
 
 def _run_frames(tpv, real: np.ndarray, starts: np.ndarray) -> tuple[list[int], list[float]]:
@@ -171,41 +216,27 @@ def _chars(textpage):
     if got - 1 != n or ((codes >= 0xD800) & (codes < 0xE000)).any():  # surrogates: one code per char
         codes = np.fromiter((pr.FPDFText_GetUnicode(textpage, i) for i in range(n)), np.uint32, n)
     codes[codes == 0xFFFE] = 0x2D  # PDFium marks a hyphen ending a line; pdfplumber keeps the "-"
-    objs = np.fromiter(map(_text_object, repeat(tpv, n), range(n)), dtype=np.uint64, count=n)
-    real = np.flatnonzero(objs)  # generated spaces / line breaks have no text object: skipped
+    blank = _BLANK[np.minimum(codes, 0x3001)]
+    objs, made, origin, boxes = char_arrays(tpv, blank)
+    # generated spaces / line breaks have no text object: skipped ...
     # ... but a space PDFium made up between two text objects may stand for a real space it dropped
     # (Chromium's 'X 100 %'): kept aside, between which real chars it sat (see _words)
     between = np.flatnonzero((objs[1:-1] == 0) & (codes[1:-1] == 0x20)
                              & (objs[:-2] != 0) & (objs[2:] != 0)) + 1
+    # PDFium also makes up spaces inside a text object where kerning is wide (letter-spaced text):
+    # pdfminer sees no character there, so neither do we
+    real = np.flatnonzero((objs != 0) & ~made)
     m = len(real)
     if not m:
         return None
-    codes, objs = codes[real], objs[real]
-    # PDFium also makes up spaces inside a text object where kerning is wide (letter-spaced text):
-    # pdfminer sees no character there, so neither do we
-    blank = _BLANK[np.minimum(codes, 0x3001)]
-    spaces = np.flatnonzero(blank)
-    made = np.fromiter(map(_is_generated, repeat(tpv, len(spaces)), real[spaces].tolist()), dtype=bool,
-                       count=len(spaces))
-    if made.any():
-        keep = np.ones(m, dtype=bool)
-        keep[spaces[made]] = False
-        real, codes, objs, blank = real[keep], codes[keep], objs[keep], blank[keep]
-        m = len(real)
-    out = _scratch.reserve(m)
-    list(map(_char_origin, repeat(tpv, m), real.tolist(), out.x_at[:m], out.y_at[:m]))
-    # the right edge only matters for non-blank chars: the advance box when the font states
-    # ascent/descent, else PDFium's glyph box
+    codes, objs, blank = codes[real], objs[real], blank[real]
     solid = np.flatnonzero(~blank)
-    k = len(solid)
-    list(map(_loose_box, repeat(tpv, k), real[solid].tolist(), out.box_at[:k]))
-    boxes = np.zeros((m, 4))
-    boxes[solid] = out.boxes[:k]
+    boxes = boxes[real].astype(np.float64)
     after = np.searchsorted(real, between) - 1  # the real char before each made-up space
     ok = (after >= 0) & (after + 1 < m)
     after = after[ok]
     after = after[(real[after] == between[ok] - 1) & (real[np.minimum(after + 1, m - 1)] == between[ok] + 1)]
-    return tpv, real, codes, objs, blank, out.origin[:m].copy(), boxes, solid, after
+    return tpv, real, codes, objs, blank, origin[real], boxes, solid, after
 
 
 def _words(textpage, width: float, height: float, rotation: int, fonts: _Fonts) -> tuple[list[Word], int]:

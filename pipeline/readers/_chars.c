@@ -1,0 +1,115 @@
+/* One call per page for what the PDFium reader needs of every character (pipeline/readers/pdfium.py).
+ *
+ * Why: pypdfium2 reaches PDFium through ctypes, and ctypes' own cost per call (~0.3 us) times about
+ * three calls per character was a third of the reader's time. This loop makes the same PDFium calls
+ * from C, through the function addresses pypdfium2 already loaded, so the library, its version and
+ * its results are exactly those of the ctypes path (pdfium.py keeps that path for installs built
+ * without a C compiler; tests/test_readers.py checks both give the same arrays).
+ *
+ * fill(functions, textpage, blank, objs, made, origin, boxes):
+ *   functions  (FPDFText_GetTextObject, FPDFText_IsGenerated, FPDFText_GetCharOrigin,
+ *               FPDFText_GetLooseCharBox) as integer addresses
+ *   textpage   FPDF_TEXTPAGE as an integer address
+ *   blank      n bytes, 1 where the character is white space (read)
+ *   objs       n uint64: the character's text object, 0 for one PDFium made up (written)
+ *   made       n bytes: for blank characters of a text object, whether PDFium generated it (written)
+ *   origin     n x 2 float64: origin x, y of each real character not generated (written)
+ *   boxes      n x 4 float32: FS_RECTF loose box of each real non-blank character (written)
+ * Entries not described as written are left as they were.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+
+typedef void *(*get_object_fn)(void *, int);
+typedef int (*is_generated_fn)(void *, int);
+typedef int (*char_origin_fn)(void *, int, double *, double *);
+typedef int (*loose_box_fn)(void *, int, float *);
+
+static int writable(PyObject *obj, Py_buffer *view, Py_ssize_t need, const char *name) {
+    if (PyObject_GetBuffer(obj, view, PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS) < 0)
+        return -1;
+    if (view->len < need) {
+        PyErr_Format(PyExc_ValueError, "%s: %zd bytes, %zd needed", name, view->len, need);
+        PyBuffer_Release(view);
+        return -1;
+    }
+    return 0;
+}
+
+static PyObject *fill(PyObject *self, PyObject *args) {
+    unsigned long long f_obj, f_gen, f_origin, f_box, page;
+    PyObject *blank_o, *objs_o, *made_o, *origin_o, *boxes_o;
+    if (!PyArg_ParseTuple(args, "(KKKK)KOOOOO", &f_obj, &f_gen, &f_origin, &f_box, &page,
+                          &blank_o, &objs_o, &made_o, &origin_o, &boxes_o))
+        return NULL;
+    if (!f_obj || !f_gen || !f_origin || !f_box || !page) {
+        PyErr_SetString(PyExc_ValueError, "null function or text page");
+        return NULL;
+    }
+    Py_buffer blank, objs, made, origin, boxes;
+    if (PyObject_GetBuffer(blank_o, &blank, PyBUF_C_CONTIGUOUS) < 0)
+        return NULL;
+    Py_ssize_t n = blank.len;
+    if (n > INT32_MAX) {
+        PyBuffer_Release(&blank);
+        PyErr_SetString(PyExc_ValueError, "too many characters");
+        return NULL;
+    }
+    if (writable(objs_o, &objs, 8 * n, "objs") < 0) goto fail_blank;
+    if (writable(made_o, &made, n, "made") < 0) goto fail_objs;
+    if (writable(origin_o, &origin, 16 * n, "origin") < 0) goto fail_made;
+    if (writable(boxes_o, &boxes, 16 * n, "boxes") < 0) goto fail_origin;
+
+    get_object_fn get_object = (get_object_fn)(uintptr_t)f_obj;
+    is_generated_fn is_generated = (is_generated_fn)(uintptr_t)f_gen;
+    char_origin_fn char_origin = (char_origin_fn)(uintptr_t)f_origin;
+    loose_box_fn loose_box = (loose_box_fn)(uintptr_t)f_box;
+    void *tp = (void *)(uintptr_t)page;
+    const unsigned char *is_blank = blank.buf;
+    uint64_t *obj_out = objs.buf;
+    unsigned char *made_out = made.buf;
+    double *origin_out = origin.buf;
+    float *box_out = boxes.buf;
+    for (int i = 0; i < (int)n; i++) {
+        void *o = get_object(tp, i);
+        obj_out[i] = (uint64_t)(uintptr_t)o;
+        if (!o)
+            continue;
+        if (is_blank[i]) {
+            made_out[i] = is_generated(tp, i) ? 1 : 0;
+            if (made_out[i])
+                continue;
+        }
+        char_origin(tp, i, origin_out + 2 * (Py_ssize_t)i, origin_out + 2 * (Py_ssize_t)i + 1);
+        if (!is_blank[i])
+            loose_box(tp, i, box_out + 4 * (Py_ssize_t)i);
+    }
+
+    PyBuffer_Release(&boxes);
+    PyBuffer_Release(&origin);
+    PyBuffer_Release(&made);
+    PyBuffer_Release(&objs);
+    PyBuffer_Release(&blank);
+    Py_RETURN_NONE;
+
+fail_origin:
+    PyBuffer_Release(&origin);
+fail_made:
+    PyBuffer_Release(&made);
+fail_objs:
+    PyBuffer_Release(&objs);
+fail_blank:
+    PyBuffer_Release(&blank);
+    return NULL;
+}
+
+static PyMethodDef methods[] = {
+    {"fill", fill, METH_VARARGS, "Per-character PDFium data of one text page in one call."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_chars",
+                                    "Per-character PDFium calls made from C (see pdfium.py).", -1, methods};
+
+PyMODINIT_FUNC PyInit__chars(void) { return PyModule_Create(&module); }
