@@ -280,12 +280,10 @@ def _words(textpage, width: float, height: float, rotation: int, fonts: _Fonts) 
         gap = x0[q] - x1[p]
         p = p[(gap >= WORD_GAP * size[p]) & (x0[q] > x0[p]) & (np.abs(top[q] - top[p]) <= Y_TOL)]
         if len(p):
-            at = p + 1
-            codes = np.insert(codes, at, 0x20)
-            blank = np.insert(blank, at, True)
-            x0 = np.insert(x0, at, x1[p])
-            x1 = np.insert(x1, at, x1[p])
-            top, size, key, bold = (np.insert(a, at, a[p]) for a in (top, size, key, bold))
+            take = np.insert(np.arange(len(codes)), p + 1, p)  # each blank copies the char before it
+            made = p + 1 + np.arange(len(p))  # where the blanks land
+            codes, blank, x0, x1, top, size, key, bold = (a[take] for a in (codes, blank, x0, x1, top, size, key, bold))
+            codes[made], blank[made], x0[made] = 0x20, True, x1[made]
     return build_words(codes, blank, x0, x1, top, size, key, bold), turns
 
 
