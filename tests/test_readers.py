@@ -161,16 +161,18 @@ def test_spaced_and_condensed_lines_keep_their_words(tmp_path):
         assert not strange, (name, sorted(strange)[:20])
 
 
-def test_compiled_char_loop_gives_the_ctypes_arrays(pdfs):
-    """The PDFium reader's per-character loop in C (built by setup.py) makes the same calls as its
-    ctypes path: every array equal on every page of the corpus (rotated, Chromium and LibreOffice
-    files among them). The build must have compiled it: without it the reader is 1.5x slower."""
+def test_compiled_loops_give_the_ctypes_arrays(pdfs):
+    """The PDFium reader's per-character and per-text-object loops in C (built by setup.py) make
+    the same calls as its ctypes path: every array equal on every page of the corpus (rotated,
+    Chromium and LibreOffice files among them). The build must have compiled them: without them
+    the reader is 1.5x slower."""
     import ctypes  # noqa: PLC0415
 
     import numpy as np  # noqa: PLC0415
     import pypdfium2 as pdfium  # noqa: PLC0415
 
     from pipeline.readers import pdfium as reader  # noqa: PLC0415
+    from pipeline.readers.words import changes  # noqa: PLC0415
 
     assert reader._fill_native is not None, "pipeline/readers/_chars.c was not built: run `make setup`"
     checked = 0
@@ -184,6 +186,12 @@ def test_compiled_char_loop_gives_the_ctypes_arrays(pdfs):
             tpv = ctypes.c_void_p(reader._addr(textpage.raw))
             native = reader.char_arrays(tpv, blank, native=True)
             plain = reader.char_arrays(tpv, blank, native=False)
+            assert all(np.array_equal(a, b) for a, b in zip(native, plain)), (path.name, page)
+            objs, made = native[:2]
+            real = np.flatnonzero((objs != 0) & ~made)
+            first = real[np.flatnonzero(changes(objs[real]))]
+            native = reader.run_arrays(tpv, first, objs[first], native=True)
+            plain = reader.run_arrays(tpv, first, objs[first], native=False)
             assert all(np.array_equal(a, b) for a, b in zip(native, plain)), (path.name, page)
             checked += n
             textpage.close()

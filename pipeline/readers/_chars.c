@@ -16,6 +16,14 @@
  *   origin     n x 2 float64: origin x, y of each real character not generated (written)
  *   boxes      n x 4 float32: FS_RECTF loose box of each real non-blank character (written)
  * Entries not described as written are left as they were.
+ *
+ * runs(functions, textpage, first, objs, matrices, sizes, fonts): per text object (run of chars)
+ *   functions  (FPDFText_GetMatrix, FPDFText_GetFontSize, FPDFTextObj_GetFont) as integer addresses
+ *   first      k int64: the index of the run's first character (read)
+ *   objs       k uint64: the run's text object (read)
+ *   matrices   k x 6 float32: FS_MATRIX of the first character (written)
+ *   sizes      k float64: its font size (written)
+ *   fonts      k uint64: the text object's font (written)
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -25,6 +33,9 @@ typedef void *(*get_object_fn)(void *, int);
 typedef int (*is_generated_fn)(void *, int);
 typedef int (*char_origin_fn)(void *, int, double *, double *);
 typedef int (*loose_box_fn)(void *, int, float *);
+typedef int (*char_matrix_fn)(void *, int, float *);
+typedef double (*font_size_fn)(void *, int);
+typedef void *(*obj_font_fn)(void *);
 
 static int writable(PyObject *obj, Py_buffer *view, Py_ssize_t need, const char *name) {
     if (PyObject_GetBuffer(obj, view, PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS) < 0)
@@ -104,8 +115,65 @@ fail_blank:
     return NULL;
 }
 
+static PyObject *runs(PyObject *self, PyObject *args) {
+    unsigned long long f_matrix, f_size, f_font, page;
+    PyObject *first_o, *objs_o, *matrices_o, *sizes_o, *fonts_o;
+    if (!PyArg_ParseTuple(args, "(KKK)KOOOOO", &f_matrix, &f_size, &f_font, &page, &first_o, &objs_o,
+                          &matrices_o, &sizes_o, &fonts_o))
+        return NULL;
+    if (!f_matrix || !f_size || !f_font || !page) {
+        PyErr_SetString(PyExc_ValueError, "null function or text page");
+        return NULL;
+    }
+    Py_buffer first, objs, matrices, sizes, fonts;
+    if (PyObject_GetBuffer(first_o, &first, PyBUF_C_CONTIGUOUS) < 0)
+        return NULL;
+    Py_ssize_t k = first.len / 8;
+    if (PyObject_GetBuffer(objs_o, &objs, PyBUF_C_CONTIGUOUS) < 0) goto fail_first;
+    if (objs.len < 8 * k) {
+        PyErr_SetString(PyExc_ValueError, "objs: too short");
+        goto fail_objs;
+    }
+    if (writable(matrices_o, &matrices, 24 * k, "matrices") < 0) goto fail_objs;
+    if (writable(sizes_o, &sizes, 8 * k, "sizes") < 0) goto fail_matrices;
+    if (writable(fonts_o, &fonts, 8 * k, "fonts") < 0) goto fail_sizes;
+
+    char_matrix_fn char_matrix = (char_matrix_fn)(uintptr_t)f_matrix;
+    font_size_fn font_size = (font_size_fn)(uintptr_t)f_size;
+    obj_font_fn obj_font = (obj_font_fn)(uintptr_t)f_font;
+    void *tp = (void *)(uintptr_t)page;
+    const int64_t *at = first.buf;
+    const uint64_t *obj = objs.buf;
+    float *matrix_out = matrices.buf;
+    double *size_out = sizes.buf;
+    uint64_t *font_out = fonts.buf;
+    for (Py_ssize_t r = 0; r < k; r++) {
+        char_matrix(tp, (int)at[r], matrix_out + 6 * r);
+        size_out[r] = font_size(tp, (int)at[r]);
+        font_out[r] = (uint64_t)(uintptr_t)obj_font((void *)(uintptr_t)obj[r]);
+    }
+
+    PyBuffer_Release(&fonts);
+    PyBuffer_Release(&sizes);
+    PyBuffer_Release(&matrices);
+    PyBuffer_Release(&objs);
+    PyBuffer_Release(&first);
+    Py_RETURN_NONE;
+
+fail_sizes:
+    PyBuffer_Release(&sizes);
+fail_matrices:
+    PyBuffer_Release(&matrices);
+fail_objs:
+    PyBuffer_Release(&objs);
+fail_first:
+    PyBuffer_Release(&first);
+    return NULL;
+}
+
 static PyMethodDef methods[] = {
     {"fill", fill, METH_VARARGS, "Per-character PDFium data of one text page in one call."},
+    {"runs", runs, METH_VARARGS, "Per-text-object PDFium data of one text page in one call."},
     {NULL, NULL, 0, NULL},
 };
 

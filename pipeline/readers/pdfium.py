@@ -166,12 +166,13 @@ def _fill_ctypes(tpv, blank, objs, made, origin, boxes) -> None:
     boxes[solid] = out.boxes[:k]
 
 
-try:  # the compiled loop (setup.py builds it where a C compiler is at hand)
-    from pipeline.readers._chars import fill as _fill_native
+try:  # the compiled loops (setup.py builds them where a C compiler is at hand)
+    from pipeline.readers._chars import fill as _fill_native, runs as _runs_native
 except ImportError:  # pragma: no cover - exercised by installs without a compiler
-    _fill_native = None
+    _fill_native = _runs_native = None
 _FILL_FNS = tuple(_addr(f) for f in (pr.FPDFText_GetTextObject, pr.FPDFText_IsGenerated,
                                       pr.FPDFText_GetCharOrigin, pr.FPDFText_GetLooseCharBox))
+_RUN_FNS = tuple(_addr(f) for f in (pr.FPDFText_GetMatrix, pr.FPDFText_GetFontSize, pr.FPDFTextObj_GetFont))
 
 
 def char_arrays(tpv, blank: np.ndarray, native: bool = True):
@@ -190,17 +191,30 @@ def char_arrays(tpv, blank: np.ndarray, native: bool = True):
     return objs, made, origin, boxes
 
 
-def _run_frames(tpv, real: np.ndarray, starts: np.ndarray) -> tuple[list[int], list[float]]:
+def run_arrays(tpv, first: np.ndarray, run_objs: np.ndarray, native: bool = True):
+    """Per text object (run of chars): its first char's matrix (FS_MATRIX), font size and the
+    object's font handle. One C call per page where the helper is built."""
+    k = len(first)
+    matrices = np.zeros((k, 6), dtype=np.float32)
+    sizes = np.zeros(k, dtype=np.float64)
+    fonts = np.zeros(k, dtype=np.uint64)
+    if native and _fill_native is not None:
+        _runs_native(_RUN_FNS, tpv.value, first.astype(np.int64), run_objs, matrices, sizes, fonts)
+    else:
+        at = matrices.ctypes.data
+        list(map(_char_matrix, repeat(tpv, k), first.tolist(), map(ctypes.c_void_p, range(at, at + 24 * k, 24))))
+        sizes[:] = np.fromiter(map(_font_size, repeat(tpv, k), first.tolist()), dtype=np.float64, count=k)
+        fonts[:] = np.fromiter(map(_obj_font, run_objs.tolist()), dtype=np.uint64, count=k)
+    return matrices, sizes, fonts
+
+
+def _run_frames(matrices: np.ndarray) -> tuple[list[int], np.ndarray]:
     """Per text object, from its first char's matrix: the baseline direction (quarter turns
     counter-clockwise) and the vertical scale, which PDFium leaves out of the font size and pdfminer
     puts in (Chromium sets 12.66 pt text under a 0.75 transform: 9.49 pt on the page)."""
-    k = len(starts)
-    out = np.empty((k, 6), dtype=np.float32)  # FS_MATRIX: a, b, c, d, e, f
-    at = out.ctypes.data
-    list(map(_char_matrix, repeat(tpv, k), real[starts].tolist(), map(ctypes.c_void_p, range(at, at + 24 * k, 24))))
-    a, b, c, d = out[:, :4].astype(np.float64).T
+    a, b, c, d = matrices[:, :4].astype(np.float64).T
     quarters = np.round(np.arctan2(b, a) / (np.pi / 2)).astype(np.int64) % 4
-    return quarters.tolist(), np.hypot(c, d).tolist()
+    return quarters.tolist(), np.hypot(c, d)
 
 
 def _chars(textpage):
@@ -250,11 +264,10 @@ def _words(textpage, width: float, height: float, rotation: int, fonts: _Fonts) 
     # per text object (runs of one object): size, font, direction; all its chars share them
     starts = np.flatnonzero(changes(objs))
     run_len = np.diff(starts, append=m)
-    quarter_o, scale_o = _run_frames(tpv, real, starts)
-    size_o = [s if k == 1.0 else s * k for s, k in
-              zip(map(_font_size, repeat(tpv, len(starts)), real[starts].tolist()), scale_o)]
-    font_o = list(map(_obj_font, objs[starts].tolist()))
-    names = list(map(fonts.name, font_o))
+    matrices, sizes, font_o = run_arrays(tpv, real[starts], objs[starts])
+    quarter_o, scale_o = _run_frames(matrices)
+    size_o = (sizes * scale_o).tolist()  # a scale of 1.0 leaves the size exact
+    names = list(map(fonts.name, font_o.tolist()))
     turns = reading_turn(np.array(quarter_o), run_len, rotation)
     keys: dict[tuple, int] = {}
     key_o = [keys.setdefault(k, len(keys)) for k in zip(quarter_o, size_o, names)]
