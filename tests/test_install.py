@@ -73,7 +73,7 @@ def test_wheel_in_a_fresh_venv_publishes_what_the_checkout_publishes(tmp_path):
     assert (venv / "bin" / "iki").exists() and not str(ROOT) in sh(
         ["python", "-c", "import pipeline; print(pipeline.__file__)"], cwd=demo, env=env).stdout
     # the wheel carries the compiled per-character loop of the PDFium reader
-    assert sh(["python", "-c", "from pipeline.readers import pdfium; print(pdfium._fill_native is not None)"],
+    assert sh(["python", "-c", "from pipeline.readers import pdfium; print(pdfium._native is not None)"],
               cwd=demo, env=env).stdout.strip() == "True"
 
     shutil.copy(SAMPLE, demo / "raw")

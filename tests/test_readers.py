@@ -162,8 +162,8 @@ def test_spaced_and_condensed_lines_keep_their_words(tmp_path):
 
 
 def test_compiled_loops_give_the_ctypes_arrays(pdfs):
-    """The PDFium reader's per-character and per-text-object loops in C (built by setup.py) make
-    the same calls as its ctypes path: every array equal on every page of the corpus (rotated,
+    """The PDFium reader's loops in C (built by setup.py: per character, per text object, over page
+    objects and path segments) make the same calls as its ctypes path: every array equal on every page of the corpus (rotated,
     Chromium and LibreOffice files among them). The build must have compiled them: without them
     the reader is 1.5x slower."""
     import ctypes  # noqa: PLC0415
@@ -174,7 +174,7 @@ def test_compiled_loops_give_the_ctypes_arrays(pdfs):
     from pipeline.readers import pdfium as reader  # noqa: PLC0415
     from pipeline.readers.words import changes  # noqa: PLC0415
 
-    assert reader._fill_native is not None, "pipeline/readers/_chars.c was not built: run `make setup`"
+    assert reader._native is not None, "pipeline/readers/_chars.c was not built: run `make setup`"
     checked = 0
     for path in pdfs:
         doc = pdfium.PdfDocument(str(path))
@@ -192,6 +192,14 @@ def test_compiled_loops_give_the_ctypes_arrays(pdfs):
             first = real[np.flatnonzero(changes(objs[real]))]
             native = reader.run_arrays(tpv, first, objs[first], native=True)
             plain = reader.run_arrays(tpv, first, objs[first], native=False)
+            assert all(np.array_equal(a, b) for a, b in zip(native, plain)), (path.name, page)
+            objects, types = reader.object_arrays(reader._addr(page.raw), False, native=True)
+            assert (objects, types.tolist()) == tuple(
+                x if i == 0 else x.tolist() for i, x in enumerate(reader.object_arrays(reader._addr(page.raw), False,
+                                                                                      native=False)))
+            drawn = [o for o, t in zip(objects, types.tolist()) if t == pdfium.raw.FPDF_PAGEOBJ_PATH]
+            native = reader.path_arrays(drawn, native=True)
+            plain = reader.path_arrays(drawn, native=False)
             assert all(np.array_equal(a, b) for a, b in zip(native, plain)), (path.name, page)
             checked += n
             textpage.close()

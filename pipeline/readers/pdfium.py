@@ -167,11 +167,16 @@ def _fill_ctypes(tpv, blank, objs, made, origin, boxes) -> None:
 
 
 try:  # the compiled loops (setup.py builds them where a C compiler is at hand)
-    from pipeline.readers._chars import fill as _fill_native, runs as _runs_native
+    from pipeline.readers import _chars as _native
 except ImportError:  # pragma: no cover - exercised by installs without a compiler
-    _fill_native = _runs_native = None
+    _native = None
 _FILL_FNS = tuple(_addr(f) for f in (pr.FPDFText_GetTextObject, pr.FPDFText_IsGenerated,
                                       pr.FPDFText_GetCharOrigin, pr.FPDFText_GetLooseCharBox))
+_PAGE_OBJECT_FNS = (_addr(pr.FPDFPage_GetObject), _addr(pr.FPDFPageObj_GetType))
+_FORM_OBJECT_FNS = (_addr(pr.FPDFFormObj_GetObject), _addr(pr.FPDFPageObj_GetType))
+_PATH_FNS = tuple(_addr(f) for f in (pr.FPDFPath_GetDrawMode, pr.FPDFPageObj_GetMatrix, pr.FPDFPath_CountSegments,
+                                     pr.FPDFPath_GetPathSegment, pr.FPDFPathSegment_GetPoint,
+                                     pr.FPDFPathSegment_GetType, pr.FPDFPathSegment_GetClose))
 _RUN_FNS = tuple(_addr(f) for f in (pr.FPDFText_GetMatrix, pr.FPDFText_GetFontSize, pr.FPDFTextObj_GetFont))
 
 
@@ -184,8 +189,8 @@ def char_arrays(tpv, blank: np.ndarray, native: bool = True):
     made = np.zeros(n, dtype=bool)
     origin = np.zeros((n, 2), dtype=np.float64)
     boxes = np.zeros((n, 4), dtype=np.float32)
-    if native and _fill_native is not None:
-        _fill_native(_FILL_FNS, tpv.value, blank.view(np.uint8), objs, made.view(np.uint8), origin, boxes)
+    if native and _native is not None:
+        _native.fill(_FILL_FNS, tpv.value, blank.view(np.uint8), objs, made.view(np.uint8), origin, boxes)
     else:
         _fill_ctypes(tpv, blank, objs, made, origin, boxes)
     return objs, made, origin, boxes
@@ -198,8 +203,8 @@ def run_arrays(tpv, first: np.ndarray, run_objs: np.ndarray, native: bool = True
     matrices = np.zeros((k, 6), dtype=np.float32)
     sizes = np.zeros(k, dtype=np.float64)
     fonts = np.zeros(k, dtype=np.uint64)
-    if native and _fill_native is not None:
-        _runs_native(_RUN_FNS, tpv.value, first.astype(np.int64), run_objs, matrices, sizes, fonts)
+    if native and _native is not None:
+        _native.runs(_RUN_FNS, tpv.value, first.astype(np.int64), run_objs, matrices, sizes, fonts)
     else:
         at = matrices.ctypes.data
         list(map(_char_matrix, repeat(tpv, k), first.tolist(), map(ctypes.c_void_p, range(at, at + 24 * k, 24))))
@@ -310,28 +315,68 @@ def _mul(m, n):
 
 
 class _Out:
-    """Reusable out-parameters for the path calls, passed by address."""
+    """Reusable out-parameters for the ctypes path's path calls, passed by address."""
 
     def __init__(self):
-        self.matrix = pr.FS_MATRIX()
         self.x, self.y = ctypes.c_float(), ctypes.c_float()
-        self.mode, self.stroke = ctypes.c_int(), ctypes.c_int()
-        self.matrix_at, self.x_at, self.y_at = (ctypes.addressof(v) for v in (self.matrix, self.x, self.y))
-        self.mode_at, self.stroke_at = ctypes.addressof(self.mode), ctypes.addressof(self.stroke)
+        self.x_at, self.y_at = ctypes.addressof(self.x), ctypes.addressof(self.y)
 
 
-def _path_shapes(obj: int, matrix, out: _Out):
+def object_arrays(parent: int, form: bool, native: bool = True) -> tuple[list[int], np.ndarray]:
+    """The page objects of a page (or of a form object) and their types, in stream order."""
+    k = _form_count(parent) if form else _count_objects(parent)
+    objs = np.zeros(max(k, 0), dtype=np.uint64)
+    types = np.zeros(max(k, 0), dtype=np.int32)
+    get = _form_object if form else _get_object
+    if native and _native is not None:
+        _native.objects(_FORM_OBJECT_FNS if form else _PAGE_OBJECT_FNS, parent, form, objs, types)
+    else:
+        objs[:] = [get(parent, i) or 0 for i in range(k)]
+        types[:] = [_obj_type(o) if o else 0 for o in objs.tolist()]
+    return objs.tolist(), types
+
+
+def path_arrays(objs: list[int], native: bool = True):
+    """Per path object: fill mode and stroke, matrix (FS_MATRIX) and its segment count; and the
+    segments of all of them in order: points (unrotated user space), types, close flags."""
+    k = len(objs)
+    modes = np.zeros((k, 2), dtype=np.int32)
+    matrices = np.zeros((k, 6), dtype=np.float32)
+    counts = np.zeros(k, dtype=np.int32)
+    if native and _native is not None:
+        cap = 8 * k
+        while True:
+            points = np.zeros((cap, 2), dtype=np.float32)
+            kinds = np.zeros(cap, dtype=np.int32)
+            closes = np.zeros(cap, dtype=bool)
+            total = _native.paths(_PATH_FNS, np.array(objs, dtype=np.uint64), modes, matrices, counts, points,
+                                  kinds, closes.view(np.uint8))
+            if total <= cap:
+                return modes, matrices, counts, points[:total], kinds[:total], closes[:total]
+            cap = total
+    out = _Out()
+    pts, kinds, closes = [], [], []
+    for i, obj in enumerate(objs):
+        _draw_mode(obj, modes[i:].ctypes.data, modes[i:].ctypes.data + 4)
+        _obj_matrix(obj, matrices[i:].ctypes.data)
+        counts[i] = max(_count_segments(obj), 0)
+        for j in range(counts[i]):
+            seg = _get_segment(obj, j)
+            _seg_point(seg, out.x_at, out.y_at)
+            pts.append((out.x.value, out.y.value))
+            kinds.append(_seg_type(seg))
+            closes.append(bool(_seg_close(seg)))
+    return (modes, matrices, counts, np.array(pts, dtype=np.float32).reshape(-1, 2), np.array(kinds, dtype=np.int32),
+            np.array(closes, dtype=bool))
+
+
+def _path_shapes(points: np.ndarray, kinds: np.ndarray, closes: np.ndarray, matrix):
     """The subpaths of a path object in pdfminer's terms: (shape string, points in page space)."""
     a, b, c, d, e, f = matrix
-    fx, fy = out.x, out.y
     shapes = []
     shape, pts, start = [], [], None
-    for i in range(_count_segments(obj)):
-        seg = _get_segment(obj, i)
-        _seg_point(seg, out.x_at, out.y_at)
-        x, y = fx.value, fy.value
+    for (x, y), typ, close in zip(points.tolist(), kinds.tolist(), closes.tolist()):
         pt = (a * x + c * y + e, b * x + d * y + f)
-        typ = _seg_type(seg)
         if typ == pr.FPDF_SEGMENT_MOVETO:
             if shape:
                 shapes.append(("".join(shape), pts))
@@ -342,7 +387,7 @@ def _path_shapes(obj: int, matrix, out: _Out):
         else:
             shape.append("l")
             pts.append(pt)
-        if _seg_close(seg) and start is not None:
+        if close and start is not None:
             shape.append("h")
             pts.append(start)
     if shape:
@@ -366,30 +411,34 @@ def _classify(shape: str, pts: list, stroke: bool, height: float, lines: list, r
             rects.append((min(x0, x2), max(x0, x2), height - max(y0, y2), height - min(y0, y2), stroke))
 
 
-def _walk(objs: list, matrix, height: float, lines: list, rects: list, out: _Out) -> int:
-    """Classify the painted paths among `objs` (recursing into forms); the number of images. Text
-    objects (most of a page) are skipped by one pass over all types."""
-    m = out.matrix
-    types = np.fromiter(map(_obj_type, objs), dtype=np.int32, count=len(objs))
+def _walk(parent: int, form: bool, matrix, height: float, lines: list, rects: list) -> int:
+    """Classify the painted paths among a page's or form's objects (recursing into forms); the
+    number of images. Text objects (most of a page) are skipped by one pass over all types."""
+    objs, types = object_arrays(parent, form)
+    is_path = types == pr.FPDF_PAGEOBJ_PATH
+    modes, matrices, counts, points, kinds, closes = path_arrays([objs[i] for i in np.flatnonzero(is_path).tolist()])
+    path_no = np.cumsum(is_path) - 1  # each path object's row in the path arrays
+    ends = np.cumsum(counts).tolist()
     images = 0
     for i in np.flatnonzero(types != pr.FPDF_PAGEOBJ_TEXT).tolist():
-        obj, typ = objs[i], int(types[i])
+        typ = int(types[i])
         if typ == pr.FPDF_PAGEOBJ_PATH:
-            _draw_mode(obj, out.mode_at, out.stroke_at)
-            stroke = out.stroke.value
-            if out.mode.value == 0 and not stroke:
+            j = int(path_no[i])
+            mode, stroke = modes[j].tolist()
+            if mode == 0 and not stroke:
                 continue  # not painted
-            _obj_matrix(obj, out.matrix_at)
-            mm = _mul((m.a, m.b, m.c, m.d, m.e, m.f), matrix) if matrix else (m.a, m.b, m.c, m.d, m.e, m.f)
-            for shape, pts in _path_shapes(obj, mm, out):
+            own = tuple(matrices[j].tolist())
+            mm = _mul(own, matrix) if matrix else own
+            lo, hi = ends[j] - int(counts[j]), ends[j]
+            for shape, pts in _path_shapes(points[lo:hi], kinds[lo:hi], closes[lo:hi], mm):
                 _classify(shape, pts, bool(stroke), height, lines, rects)
         elif typ == pr.FPDF_PAGEOBJ_IMAGE:
             images += 1
         elif typ == pr.FPDF_PAGEOBJ_FORM:
-            _obj_matrix(obj, out.matrix_at)
-            mm = _mul((m.a, m.b, m.c, m.d, m.e, m.f), matrix) if matrix else (m.a, m.b, m.c, m.d, m.e, m.f)
-            k = _form_count(obj)
-            images += _walk(list(map(_form_object, repeat(obj, k), range(k))), mm, height, lines, rects, out)
+            out = np.zeros(6, dtype=np.float32)
+            _obj_matrix(objs[i], out.ctypes.data)
+            own = tuple(out.tolist())
+            images += _walk(objs[i], True, _mul(own, matrix) if matrix else own, height, lines, rects)
     return images
 
 
@@ -398,8 +447,7 @@ def _graphics(page, width: float, height: float, turns: int) -> tuple[list[Segme
     raw = _addr(page.raw)
     lines: list = []
     rects: list = []
-    k = _count_objects(raw)
-    n_images = _walk(list(map(_get_object, repeat(raw, k), range(k))), None, height, lines, rects, _Out())
+    n_images = _walk(raw, False, None, height, lines, rects)
     if turns and (lines or rects):
         lines = _turned(lines, turns, width, height)
         rects = [(*box, stroke) for box, (*_, stroke) in zip(_turned([r[:4] for r in rects], turns, width, height),
