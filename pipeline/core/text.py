@@ -11,6 +11,9 @@ def join_lines(lines: list[str]) -> str:
     """Wrapped lines joined by single spaces, except after a hyphen or slash attached to a word,
     where the break came from wrapping ("e-" + "government" is "e-government"; but
     "Kabupaten /" + "Kota" is "Kabupaten / Kota")."""
+    joined = " ".join(lines)
+    if "-" not in joined and "/" not in joined:  # no line can end in either: joining is collapsing
+        return collapse(joined)
     out = ""
     for ln in lines:
         ln = collapse(ln)

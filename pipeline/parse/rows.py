@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from pipeline.core.text import collapse, join_lines
 from pipeline.parse.geometry import Cell, Grid, Line, group_lines
@@ -14,6 +15,7 @@ SHARED_ROLES = ("sumber_data", "penanggung_jawab", "target")  # printed once for
 RULE_TEXT = re.compile(r"^[_\-–—=.]{3,}$")
 _RULE_CHARS = frozenset("_-–—=.")
 MULTIPLIER = re.compile(r"[xX×*]\s*100\s*%?")
+COLUMN_NUMBER = re.compile(r"\(?\d{1,2}\)?")
 
 
 # Column roles by header wording, tried in order on the upper-cased header with punctuation as
@@ -33,8 +35,10 @@ ROLE_WORDS = (
 CORE_ROLES = ("sasaran", "indikator", "formulasi", "sumber_data", "penanggung_jawab")
 
 
+@lru_cache(maxsize=1024)
 def role_of(header: str) -> str | None:
-    """The column's role from its header text in any case (None: an extra column)."""
+    """The column's role from its header text in any case (None: an extra column); cached, as
+    every grid's first row is tried as a header and a decree repeats its few headers."""
     t = collapse(re.sub(r"[^A-Z0-9 ]", " ", header.upper()))
     t = re.sub(r"\bPENANGGUNG JAWAB\b", "PENANGGUNG JAWAB", t)
     for role, rx in ROLE_WORDS:
@@ -81,14 +85,15 @@ class Part:
             k = 0 if first and first[0] not in _RULE_CHARS else next(
                 (k for k in range(len(ln.words), 0, -1) if RULE_TEXT.match("".join(
                     w.text for w in ln.words[:k]))), 0)
-            rest = ln.words[k:]
-            if k and (not rest or MULTIPLIER.fullmatch(" ".join(w.text for w in rest))):
-                # a fraction bar typed as dashes, maybe with the multiplier after it ("------  X 100%")
-                self.rules.append((page, ln.cy, ln.x0, ln.words[k - 1].x1))
-                if rest:
-                    self.lines.append(Line(rest, page))
-            else:
-                self.lines.append(ln)
+            if k:
+                rest = ln.words[k:]
+                if not rest or MULTIPLIER.fullmatch(" ".join(w.text for w in rest)):
+                    # a fraction bar typed as dashes, maybe with the multiplier after it ("------  X 100%")
+                    self.rules.append((page, ln.cy, ln.x0, ln.words[k - 1].x1))
+                    if rest:
+                        self.lines.append(Line(rest, page))
+                    continue
+            self.lines.append(ln)
         self.rules += [(page, *r) for r in cell.rules]
         self.boxes.append((page, cell.x0, cell.top, cell.x1, cell.bottom))
 
@@ -124,9 +129,14 @@ def grid_rows(grid: Grid, start: int, columns: list[str]) -> list[Row]:
 
 def column_numbers(row: Row) -> bool:
     """The row of column numbers "1 2 3 ..." (or "(1) (2) ...") some tables print under the header."""
-    texts = [t for t in (p.text for p in row.parts.values()) if t]
-    return len(texts) >= 3 and all(re.fullmatch(r"\(?\d{1,2}\)?", t) for t in texts) and \
-        [int(t.strip("()")) for t in texts] == list(range(int(texts[0].strip("()")), int(texts[0].strip("()")) + len(texts)))
+    numbers = []
+    for part in row.parts.values():
+        t = part.text
+        if t:
+            if not COLUMN_NUMBER.fullmatch(t):  # any other text: a row of the table (most rows end here)
+                return False
+            numbers.append(int(t.strip("()")))
+    return len(numbers) >= 3 and numbers == list(range(numbers[0], numbers[0] + len(numbers)))
 
 
 def is_tail(row: Row, prev: Row) -> bool:
