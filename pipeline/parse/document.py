@@ -20,7 +20,7 @@ from pipeline.parse.geometry import Grid, Line, bbox_of, find_grids, group_lines
 from pipeline.parse.indicators import build_indicators, single_entries, table_rows
 from pipeline.parse.labels import Field, PositionBlock, split_items, split_label
 from pipeline.parse.rows import CORE_ROLES, role_of
-from pipeline.readers import open_pages
+from pipeline.readers import integrity, open_pages
 
 PARSER_VERSION = "1"
 AGENCY = re.compile(r"^(DINAS|BADAN|SEKRETARIAT|INSPEKTORAT|KECAMATAN|KELURAHAN|SATUAN|RUMAH\s+SAKIT|RSUD|"
@@ -217,24 +217,28 @@ def _absent_columns(positions: list[dict], warnings: list[dict]) -> None:
 UNDECODED = re.compile(r"[\ufffd\x00-\x08\x0b-\x1f\x7f]")  # U+FFFD or a control character in a word
 
 
-def damaged_pages(pages: list[PageContent], positions: list[dict]) -> list[dict]:
+def damaged_pages(pages: list[PageContent], positions: list[dict], damage: dict[int, str]) -> list[dict]:
     """A warning per page a damaged PDF may have emptied or garbled, so a decree is never published
     short without a word: a page without text (a lost content stream reads as a blank page; a lost
-    first page takes the first position with it), or text that did not decode (U+FFFD, control
-    characters). Each names the page and the position printed there (the last one begun by that
-    page, None before the first)."""
+    first page takes the first position with it), text that did not decode (U+FFFD, control
+    characters), or `damage` found in the file's bytes (`readers.integrity`: a stream that breaks
+    off, a part missing), which a page that kept some of its text shows no other sign of. Each names
+    the page and the position printed there (the last one begun by that page, None before the
+    first); one line per page."""
     out = []
     for pg in pages:
         begun = [p["position_no"] for p in positions if p["page_first"] <= pg.number]
         bad = len(UNDECODED.findall("".join([w.text for w in pg.words])))  # one character each: no match spans two
+        said = []
         if not pg.words:
-            message = "page without text (damaged, or left blank?): anything printed there is missing"
+            said.append("page without text (damaged, or left blank?): anything printed there is missing")
         elif bad:
-            message = (f"{bad} character(s) on this page did not decode (U+FFFD or control characters): "
-                       f"its texts may be garbled")
-        else:
-            continue
-        out.append({"page": pg.number, "position_no": begun[-1] if begun else None, "message": message})
+            said.append(f"{bad} character(s) on this page did not decode (U+FFFD or control characters): "
+                        f"its texts may be garbled")
+        if pg.number in damage:
+            said.append(f"damaged PDF: {damage[pg.number]}")
+        if said:
+            out.append({"page": pg.number, "position_no": begun[-1] if begun else None, "message": "; ".join(said)})
     return out
 
 
@@ -267,7 +271,7 @@ def parse_pdf(path: Path, max_pages: int = 0, reader: str = "pdfplumber", on_pag
             raise ParseError(f"image-only: OCR found no text on {len(scanned)} scanned pages", page=scanned[0])
         raise ParseError(f"no text on {len(pages)} pages: the pages are blank", page=1)
     result = parse_pages(pages)
-    result["warnings"] += damaged_pages(pages, result["positions"])
+    result["warnings"] += damaged_pages(pages, result["positions"], integrity.damaged_pages(path))
     return {"parser_version": PARSER_VERSION, "source_file": path.name, "sha256": digest,
             "decree_id": digest[:16], "n_pages": len(pages), "source_kind": "ocr" if scanned else "text",
             **result}

@@ -1,0 +1,114 @@
+"""Damage a reader passes over in silence (issue 21 point 2): a compressed content stream cut short or
+with a flipped byte, a font gone from the file. PDFium reads such a page without complaint and keeps
+part of its text; the decree must still be published, with a warning naming the file, the page and
+the position printed there. Sound PDFs of every producer get no such warning."""
+from __future__ import annotations
+
+import re
+import shutil
+
+import pytest
+from conftest import ROOT, SAMPLE, read_curated, run_on
+from fixtures.content import make_content
+from fixtures.generator import FAMILY_VARIANTS, VARIANTS, cache_dir, render
+from goldlib import compare, load_gold
+from pypdf import PdfReader, PdfWriter
+
+from pipeline.core.files import sha256_file
+from pipeline.parse.document import parse_pdf
+from pipeline.readers import integrity
+from pipeline.readers.pdfium import read_pdf
+
+GOOD_ID = sha256_file(SAMPLE)[:16]
+
+
+def _content_object(page_no: int) -> int:
+    return PdfReader(SAMPLE).pages[page_no - 1].raw_get("/Contents").idnum
+
+
+def cut_stream(out, page_no: int) -> None:
+    """The sample with the page's compressed content stream cut to its first half (lengths and
+    xref rewritten by pypdf, so only the stream itself is damaged)."""
+    writer = PdfWriter(clone_from=SAMPLE)
+    stream = writer.pages[page_no - 1]["/Contents"].get_object()
+    stream._data = stream._data[:len(stream._data) // 2]
+    writer.write(out)
+
+
+def flip_byte(out, page_no: int) -> None:
+    """The sample with one byte flipped halfway into the page's compressed content stream."""
+    data = bytearray(SAMPLE.read_bytes())
+    head = re.search(rb"(?<![0-9])%d 0 obj" % _content_object(page_no), data)
+    start = data.index(b"stream", head.end()) + len(b"stream\n")
+    end = data.index(b"endstream", start)
+    data[start + (end - start) // 2] ^= 0xFF
+    out.write_bytes(bytes(data))
+
+
+def lose_font(out, name: str) -> int:
+    """The sample with the font the first page calls `name` gone (its object renumbered away);
+    returns how many pages use it."""
+    reader = PdfReader(SAMPLE)
+    number = reader.pages[0]["/Resources"]["/Font"].raw_get(name).idnum
+    out.write_bytes(re.sub(rb"(?<![0-9])%d 0 obj" % number, b"99999 0 obj", SAMPLE.read_bytes(), count=1))
+    return sum(p["/Resources"]["/Font"].raw_get(name) is not None and
+               p["/Resources"]["/Font"].raw_get(name).idnum == number for p in reader.pages)
+
+
+def _position_on(page_no: int, positions: list[dict]) -> int:
+    return [p["position_no"] for p in positions if p["page_first"] <= page_no][-1]
+
+
+def test_damaged_streams_are_published_with_a_warning_naming_file_page_and_position(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    cut_stream(raw / "terpotong.pdf", 10)
+    flip_byte(raw / "terbalik.pdf", 12)
+    n_font_pages = lose_font(raw / "tanpa-font.pdf", "/F2")
+    shutil.copy(SAMPLE, raw / "baik.pdf")
+    good = {pg.number: len(pg.words) for pg in read_pdf(SAMPLE)}
+    for name, page_no in (("terpotong.pdf", 10), ("terbalik.pdf", 12)):  # the silent case: text lost, not all
+        kept = {pg.number: len(pg.words) for pg in read_pdf(raw / name)}
+        assert 0 < kept[page_no] < good[page_no], (name, kept[page_no], good[page_no])
+    positions = parse_pdf(SAMPLE, reader="pdfium")["positions"]
+
+    result, settings = run_on(tmp_path, [])
+
+    assert result.published
+    published = set(read_curated(settings.curated)["decrees"].source_file)
+    assert {"terpotong.pdf", "terbalik.pdf", "baik.pdf"} <= published  # without the font nothing reads as a table
+    damaged = [w for w in result.warnings if "damaged PDF" in w["message"]]
+    for name, page_no in (("terpotong.pdf", 10), ("terbalik.pdf", 12)):
+        [warning] = [w for w in damaged if w["file"] == name]
+        assert warning["page"] == page_no and warning["position_no"] == _position_on(page_no, positions)
+        assert warning["message"].startswith("damaged PDF: the page's content breaks off part-way"), warning
+        assert "\n" not in warning["message"]
+    font = [w for w in damaged if w["file"] == "tanpa-font.pdf"]
+    assert len(font) == n_font_pages > 1 and len({w["page"] for w in font}) == n_font_pages
+    assert all("a font on this page is missing from the file" in w["message"] for w in font)
+    assert not [w for w in damaged if w["file"] == "baik.pdf"]
+    assert compare(load_gold(), GOOD_ID, read_curated(settings.curated)) == []
+
+
+def _sound_pdfs(tmp_path) -> list:
+    """The sample, the warm-up PDF, a LibreOffice and a Chromium rendering, and every PDF the
+    fixture cache holds (both producers, every layout variant rendered so far)."""
+    rendered = render([(make_content(5), VARIANTS["reference"]), (make_content(6), FAMILY_VARIANTS["html_reference"])],
+                      tmp_path / "rendered")
+    return [SAMPLE, ROOT / "pipeline" / "run" / "warmup.pdf", *rendered, *sorted(cache_dir().glob("*.pdf"))]
+
+
+def test_sound_pdfs_give_no_damage_warning(tmp_path):
+    pdfs = _sound_pdfs(tmp_path)
+    assert {pdf: integrity.damaged_pages(pdf) for pdf in pdfs if integrity.damaged_pages(pdf)} == {}
+    for pdf in pdfs[:4]:
+        assert not [w for w in parse_pdf(pdf, reader="pdfium")["warnings"] if "damaged PDF" in w["message"]]
+
+
+@pytest.mark.parametrize("damage", ["cut", "flip"])
+def test_the_check_sees_the_damage_the_reader_hides(tmp_path, damage):
+    """Without the byte check these pages look read: words, no U+FFFD, no blank page."""
+    out = tmp_path / "x.pdf"
+    (cut_stream if damage == "cut" else flip_byte)(out, 7)
+    assert list(integrity.damaged_pages(out)) == [7]
+    assert integrity.damaged_pages(SAMPLE) == {}
