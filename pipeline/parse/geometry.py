@@ -71,25 +71,31 @@ _BY_TOP_X0, _BY_X0, _BY_TOP = attrgetter("top", "x0"), attrgetter("x0"), attrget
 
 def group_lines(words: list[Word], page: int) -> list[Line]:
     """Words to lines: a word joins a line when its middle lies within the line's height (one of
-    the last three lines, with their running top, bottom and size)."""
+    the last three lines, with their running top, bottom and size; the last one, tried first,
+    takes most words)."""
     if len(words) < 2:
         return [Line(list(words), page)] if words else []
-    open_: list[list] = []  # [words, top, bottom, size]
-    for w in sorted(words, key=_BY_TOP_X0):
+    by_top = sorted(words, key=_BY_TOP_X0)
+    w = by_top[0]
+    open_: list[list] = [[[w], w.top, w.bottom, w.size]]  # [words, top, bottom, size]
+    for w in by_top[1:]:
         top, bottom, size = w.top, w.bottom, w.size
         cy = (top + bottom) / 2
-        for ln in reversed(open_[-3:]):
-            if abs(cy - (ln[1] + ln[2]) / 2) <= 0.45 * (ln[3] if ln[3] > size else size):
-                ln[0].append(w)
-                if top < ln[1]:
-                    ln[1] = top
-                if bottom > ln[2]:
-                    ln[2] = bottom
-                if size > ln[3]:
-                    ln[3] = size
-                break
-        else:
-            open_.append([[w], top, bottom, size])
+        ln = open_[-1]
+        if not abs(cy - (ln[1] + ln[2]) / 2) <= 0.45 * (ln[3] if ln[3] > size else size):
+            for ln in reversed(open_[-3:-1]):
+                if abs(cy - (ln[1] + ln[2]) / 2) <= 0.45 * (ln[3] if ln[3] > size else size):
+                    break
+            else:
+                open_.append([[w], top, bottom, size])
+                continue
+        ln[0].append(w)
+        if top < ln[1]:
+            ln[1] = top
+        if bottom > ln[2]:
+            ln[2] = bottom
+        if size > ln[3]:
+            ln[3] = size
     lines = [Line(sorted(ln[0], key=_BY_X0) if len(ln[0]) > 1 else ln[0], page) for ln in open_]
     lines.sort(key=_BY_TOP)
     return lines

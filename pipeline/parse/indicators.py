@@ -113,20 +113,22 @@ def build_indicators(rows: list[Row], known: dict[str, set[str]]) -> list[dict]:
 
 def _finish(records: list[dict], sasaran: list[Sasaran]) -> list[dict]:
     out = []
-    sas_no = {}
+    sas_out: dict[int, tuple[int, str, list]] = {}  # sasaran index -> number, text, box: once each
     for ino, rec in enumerate(records, 1):
         row: Row = rec["row"]
         n = rec["n"]
         si = row.sasaran_index
         s = sasaran[si]
-        sas_no.setdefault(si, len(sas_no) + 1)
+        if si not in sas_out:
+            sas_out[si] = (len(sas_out) + 1, join_lines([ln.text for ln in s.lines]), bbox_of(s.lines, []))
+        sas_no, sas_text, sas_box = sas_out[si]
         parts = {k: v[n] for k, v in rec["row_parts"].items()}
         formula_part, catatan = split_note(parts.get("formulasi", Part()))
         formulasi, pembilang, penyebut = fraction(formula_part)
         extra = {k[6:]: p.text for k, p in parts.items() if k.startswith("extra:")}
         ind_part = row.parts.get("indikator", Part())
         cells = {
-            "sasaran": bbox_of(s.lines, []),
+            "sasaran": [list(b) for b in sas_box],
             "indikator": bbox_of(rec["lines"], ind_part.boxes),
             **{k: bbox_of(p.lines, p.boxes) for k, p in parts.items()},
         }
@@ -134,9 +136,9 @@ def _finish(records: list[dict], sasaran: list[Sasaran]) -> list[dict]:
         words += [w for p in parts.values() for ln in p.lines for w in ln.words]
         out.append({
             "indicator_no": ino,
-            "sasaran_no": sas_no[si],
+            "sasaran_no": sas_no,
             "sasaran_label": s.label,
-            "sasaran": join_lines([ln.text for ln in s.lines]),
+            "sasaran": sas_text,
             "indikator_label": rec["label"],
             "indikator": join_lines(rec["texts"]),
             "formulasi": f"{formulasi} {catatan}" if catatan else formulasi,

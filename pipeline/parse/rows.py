@@ -202,6 +202,8 @@ def split_stacked(part: Part) -> list[tuple[str, list[str], tuple[int, float], l
 
 def distribute(part: Part, anchors: list[tuple[int, float]], tol: float) -> list[Part]:
     """Assign a column's lines and rules to the stacked item whose top they follow."""
+    if len(anchors) == 1:  # most rows: one item takes all
+        return [Part(list(part.lines), list(part.rules), part.boxes)]
     out = [Part(boxes=part.boxes) for _ in anchors]
 
     def slot(key: tuple[int, float]) -> int:
