@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import uuid
-from contextlib import suppress
 from pathlib import Path
 
+from pipeline.core.files import atomic_path
 from pipeline.parse.document import PARSER_VERSION
 
 PACKAGE = Path(__file__).resolve().parents[1]
@@ -32,21 +30,18 @@ def payload_path(parsed_dir: Path, sha256: str, version: str) -> Path:
 RETRY = "retry"  # a payload's key: its failure came from the machine or this program, not the file
 
 
-def write_payload(out: Path, payload: dict) -> None:
-    """The cache file, whole or not at all; ASCII, so a file name that is not UTF-8 (surrogates) is
-    written too. A payload marked RETRY is read once and removed by the run, never kept as a verdict.
-    Its bytes reach the disk before its name does; the folder is not synced after the rename (half
-    the time of a small payload): a name lost to a power cut only means that file is parsed again."""
-    tmp = out.with_name(f".{out.name}.{os.getpid()}-{uuid.uuid4().hex[:6]}.tmp")
-    try:
-        with open(tmp, "wb") as f:
-            f.write(json.dumps(payload, sort_keys=True).encode("utf-8"))
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, out)
-    finally:
-        with suppress(FileNotFoundError):
-            os.unlink(tmp)
+def encode_payload(payload: dict) -> bytes:
+    """A cache file's bytes; ASCII, so a file name that is not UTF-8 (surrogates) is written too."""
+    return json.dumps(payload, sort_keys=True).encode("utf-8")
+
+
+def write_payload(out: Path, payload: dict | bytes) -> None:
+    """The cache file (a payload or its `encode_payload` bytes), whole or not at all. A payload marked
+    RETRY is read once and removed by the run, never kept as a verdict. Not fsynced (one fsync cost
+    as much as parsing a page): a payload a power cut left short is no JSON object (no prefix of one
+    is), so `read_payload` gives None and the next run parses that file again."""
+    with atomic_path(out, durable=False) as tmp:
+        tmp.write_bytes(payload if isinstance(payload, bytes) else encode_payload(payload))
 
 
 def read_payload(path: Path) -> dict | None:

@@ -24,7 +24,7 @@ from pipeline.report.items import (
     validation_items,
     warning_items,
 )
-from pipeline.report.pictures import IMG_DIR, Pictures, position_pictures
+from pipeline.report.pictures import IMG_DIR, Pictures, position_pictures, settle
 
 
 def write_html_report(result: RunResult, settings: Settings) -> Path:
@@ -35,7 +35,8 @@ def write_html_report(result: RunResult, settings: Settings) -> Path:
     img_dir.mkdir(parents=True, exist_ok=True)
     pictures = Pictures(img_dir)
     contents = _contents(result, settings, reports, pictures)
-    pictures.render(settings.n_workers)  # after every picture is named: drawn in one go
+    settle()  # the pictures a Drawer is drawing in the background (this process helps) are there first
+    pictures.render(settings.n_workers)  # after every picture is named: the missing ones drawn in one go
     out = reports / "index.html"
     atomic_write(out, render_page(contents, pictures.sizes))
     pictures.prune()

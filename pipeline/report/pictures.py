@@ -4,10 +4,14 @@ saved under reports/img/ with names derived from what they show, so a rerun on t
 writes the same bytes (and skips pictures that already exist)."""
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import multiprocessing
+import os
+import struct
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import suppress
 from pathlib import Path
 
 from pipeline.core.files import atomic_path
@@ -91,7 +95,6 @@ class Pictures:
 
     def render(self, workers: int) -> None:
         """Draw the pictures that do not exist yet; earlier runs' pictures are reused."""
-        settle()  # the pictures a Drawer is drawing in the background are there first
         todo: dict[Path, list[tuple]] = {}
         for name, (pdf, *job) in self.jobs.items():
             path = self.out / name
@@ -118,15 +121,24 @@ class Pictures:
                 p.unlink()
 
 
+PNG_HEAD = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"  # signature, then the header chunk with the size
+PNG_END = b"\x00\x00\x00\x00IEND\xaeB`\x82"  # the last chunk of every whole PNG
+
+
 def _size_of(path: Path) -> tuple[int, int] | None:
-    """The picture's size, or None when it is not a whole PNG."""
-    from PIL import Image  # noqa: PLC0415
+    """The picture's size from its header, or None when it is not a whole PNG (its end chunk is missing:
+    pictures are not fsynced, so a power cut may leave one short). Decoding each picture to check it
+    cost the report more than a second per 1,000 decrees."""
     try:
-        with Image.open(path) as im:
-            im.verify()
-            return im.size
-    except Exception:  # noqa: BLE001
+        with open(path, "rb") as f:
+            head = f.read(24)
+            f.seek(-len(PNG_END), os.SEEK_END)
+            end = f.read()
+    except OSError:
         return None
+    if head[:16] != PNG_HEAD or end != PNG_END:
+        return None
+    return struct.unpack(">II", head[16:24])
 
 
 def _render_batch(batch: tuple[Path, list[tuple]]) -> dict[str, tuple[int, int] | None]:
@@ -234,7 +246,6 @@ def draw_ahead(record: dict, pdf: Path, reports: Path) -> None:
     pictures.render(1)
 
 
-
 def _draw_parsed(pdf: Path, payload: Path, reports: Path) -> None:
     """The position pictures of one parsed file, from its cached payload (a failed parse has none)."""
     from pipeline.parse.cache import read_payload  # noqa: PLC0415
@@ -243,67 +254,84 @@ def _draw_parsed(pdf: Path, payload: Path, reports: Path) -> None:
         draw_ahead(got["result"], pdf, reports)
 
 
-def _draw_as_parsed(jobs: list[tuple[Path, Path]], reports: Path, parsed, poll: float = 0.05) -> None:
-    """The Drawer's process: each job's pictures as soon as its payload file is there (payloads
-    are renamed into place whole), until `parsed` is set and no payload is left to come."""
-    left = list(jobs)
-    while left:
-        over = parsed.is_set()  # read before looking: a payload written before it was set is seen
-        waiting = []
-        for pdf, out in left:
-            if out.exists():
-                try:
-                    _draw_parsed(pdf, out, reports)
-                except Exception:  # noqa: BLE001, S110 - the report draws what is missing itself
-                    pass
-            elif not over:
-                waiting.append((pdf, out))
-        left = waiting
-        if left:
-            parsed.wait(poll)
+END = -1  # written twice when the parse is over: one for the Drawer, one for the driver drawing beside it
+_INDEX = struct.Struct("i")  # a parsed job's index on the Drawer's pipe (a write this small is atomic)
+
+
+def _draw_given(jobs: list[tuple[Path, Path]], reports: Path, inbox: int) -> None:
+    """Draw the pictures of each job whose index comes through `inbox`, until END or the pipe's end
+    (the driver gone). Two processes may read the same pipe: each index reaches one of them."""
+    while len(data := os.read(inbox, _INDEX.size)) == _INDEX.size and (k := _INDEX.unpack(data)[0]) != END:
+        pdf, out = jobs[k]
+        try:
+            _draw_parsed(pdf, out, reports)
+        except Exception:  # noqa: BLE001, S110 - the report draws what is missing itself
+            pass
+
+
+def _drawer_main(jobs: list[tuple[Path, Path]], reports: Path, inbox: int, outbox: int) -> None:
+    os.close(outbox)  # only the driver (and processes it forks) may keep the pipe open
+    os.nice(19)  # what the parse workers and the driver leave idle
+    _draw_given(jobs, reports, inbox)
 
 
 _ACTIVE: set["Drawer"] = set()  # drawers of this process with pictures under way
 
 
 def settle() -> None:
-    """Wait for every Drawer of this process to finish."""
+    """Every Drawer of this process finished (this process drawing beside it)."""
     for drawer in list(_ACTIVE):
         drawer.wait()
 
 
 class Drawer:
     """The report's position pictures of the files a run parses, drawn by one background process
-    forked as the parse starts (before its workers, so it holds none of their pipes); it draws each
-    file's pictures as soon as its payload is written, beside the parse workers (with one worker,
-    on the core the driver leaves idle) and then beside normalise and validation. Drawn inside the
-    parse workers, they cost as much time as the parse itself. The report waits for it (settle)
-    and draws whatever is still missing."""
+    forked as the parse starts (before its workers, so it holds none of their pipes) at the lowest
+    priority: with one worker on the core the driver leaves idle, with a worker per core once the
+    parse is over, beside normalise and validation. The driver tells it each file whose payload
+    is written (drawn in the workers, the pictures cost as much time as the parse); when the
+    pictures are needed (`wait`) the driver draws what is left beside it, and the report draws
+    whatever is still missing."""
 
     def __init__(self, reports: Path):
         self.reports = Path(reports)
-        self._proc = self._parsed = None
+        self._proc = None
+        self._jobs: list[tuple[Path, Path]] = []
+        self._inbox = self._outbox = None  # the pipe of parsed jobs' indices: read, write end
 
     def begin(self, jobs: list[tuple[Path, Path]]) -> None:
         """The parse of `jobs` (pdf, payload file) starts."""
         if not jobs or self._proc is not None:
             return
+        self._jobs = list(jobs)
+        self._inbox, self._outbox = os.pipe()
+        with suppress(OSError):  # room for 262,144 files the Drawer has not taken yet; past that `done` waits
+            fcntl.fcntl(self._outbox, fcntl.F_SETPIPE_SZ, 1 << 20)
         ctx = multiprocessing.get_context("fork")
-        self._parsed = ctx.Event()
-        self._proc = ctx.Process(target=_draw_as_parsed, args=(list(jobs), self.reports, self._parsed),
+        self._proc = ctx.Process(target=_drawer_main, args=(self._jobs, self.reports, self._inbox, self._outbox),
                                  name="iki-pictures", daemon=True)
         self._proc.start()
         _ACTIVE.add(self)
 
+    def done(self, k: int) -> None:
+        """The payload of job `k` is written."""
+        if self._outbox is not None:
+            os.write(self._outbox, _INDEX.pack(k))
+
     def end(self) -> None:
         """The parse is over: no more payloads will come."""
-        if self._parsed is not None:
-            self._parsed.set()
+        if self._outbox is not None:
+            os.write(self._outbox, _INDEX.pack(END) * 2)
+            os.close(self._outbox)
+            self._outbox = None
 
     def wait(self) -> None:
-        """Every picture drawn (one that failed is left for the report)."""
+        """Every picture drawn (one that failed is left for the report): this process draws the
+        files not yet taken beside the Drawer, then waits for it."""
         self.end()
         if self._proc is not None:
+            _draw_given(self._jobs, self.reports, self._inbox)
             self._proc.join()
-            self._proc = None
+            os.close(self._inbox)
+            self._proc = self._inbox = None
         _ACTIVE.discard(self)

@@ -3,11 +3,14 @@
 An executor does two things: parse PDFs (each writes the same payload file whichever executor ran,
 so the published tables are byte-identical) and map a function over blocks of shared data (the
 normalise stage's pair decisions, whose work grows with the square of the catalogue). Dask tasks
-receive the PDF's bytes and the shared data by value, so workers need no shared disk."""
+receive the PDFs' bytes and the shared data by value and send back the payload files' bytes, so
+workers need no shared disk."""
 from __future__ import annotations
 
 import multiprocessing
 import tempfile
+import traceback
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -16,7 +19,7 @@ from typing import Protocol
 
 from pipeline.core.progress import Tracker
 from pipeline.core.settings import Settings
-from pipeline.parse.cache import write_payload
+from pipeline.parse.cache import RETRY, encode_payload, write_payload
 from pipeline.run.pool import GuardedPool, parse_payload
 
 _SHARED: object = None  # the data of the blocks under way; forked workers inherit it
@@ -28,10 +31,13 @@ def _call_shared(job: tuple[Callable, object]):
 
 
 class Parsed(Protocol):
-    """Told in the driver when a parse of (pdf, payload file) jobs begins, ends, and when the run is
-    over (wait). The runner passes the report's picture Drawer here, so no executor imports the report."""
+    """Told in the driver when a parse of (pdf, payload file) jobs begins, when each job's payload
+    is written (its index), when the parse ends, and when the run needs what it made (wait). The
+    runner passes the report's picture Drawer here, so no executor imports the report."""
 
     def begin(self, jobs: list[tuple[Path, Path]]) -> None: ...
+
+    def done(self, k: int) -> None: ...
 
     def end(self) -> None: ...
 
@@ -39,15 +45,22 @@ class Parsed(Protocol):
 
 
 @contextmanager
-def _watched(after_file: Parsed | None, jobs: list[tuple[Path, Path]]):
-    """`after_file` told of the parse of `jobs`: begun before any worker starts, ended after."""
-    if after_file is not None:
-        after_file.begin(jobs)
+def _watched(after_file: Parsed | None, jobs: list[tuple[Path, Path]], tracker: Tracker):
+    """`tracker`, telling `after_file` too of each file done: begun before any worker starts, ended after."""
+    if after_file is None:
+        yield tracker
+        return
+    after_file.begin(jobs)
+    index = {pdf: k for k, (pdf, _) in enumerate(jobs)}
+
+    def file_done(pdf: Path) -> None:
+        tracker.file_done(pdf)
+        after_file.done(index[pdf])
+
     try:
-        yield
+        yield Tracker(file_done, tracker.pages_read)
     finally:
-        if after_file is not None:
-            after_file.end()
+        after_file.end()
 
 
 class LocalExecutor:
@@ -66,8 +79,8 @@ class LocalExecutor:
             self.after_file.wait()
 
     def parse(self, jobs: list[tuple[Path, Path]], tracker: Tracker) -> None:
-        with _watched(self.after_file, jobs):
-            GuardedPool(self.settings).run(jobs, tracker)
+        with _watched(self.after_file, jobs, tracker) as watched:
+            GuardedPool(self.settings).run(jobs, watched)
 
     def map_blocks(self, fn: Callable, shared, items: list) -> list:
         """[fn(shared, item) for item in items], in that order, shared among `workers` forked
@@ -84,11 +97,37 @@ class LocalExecutor:
             _SHARED = None
 
 
-def _payload_from_bytes(name: str, data: bytes, settings: Settings) -> dict:
+BATCH = 16  # files per Dask task at most: one task per file cost the scheduler more than a short parse
+
+
+def _lost(exc: BaseException) -> dict:
+    """The failure of a file whose task failed: its workers died on it (the file's verdict, cached),
+    or anything else (the cluster's or this program's: read again next run)."""
+    detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()[:500]
+    if type(exc).__name__ == "KilledWorker":
+        return {"ok": False, "page": None, "detail": detail,
+                "reason": "the PDF library crashed on this file (the Dask workers given it died)"}
+    return {"ok": False, "page": None, "detail": detail, RETRY: True,
+            "reason": "the Dask task of this file failed: not the file's fault, read again next run"}
+
+
+def _parse_batch(files: list[tuple[str, bytes]], settings: Settings) -> list[bytes]:
+    """A Dask task: each (name, PDF bytes) parsed in a temporary folder, its payload file's bytes back."""
+    out = []
     with tempfile.TemporaryDirectory(prefix="iki-") as tmp:
-        path = Path(tmp) / name
-        path.write_bytes(data)
-        return parse_payload(path, settings)
+        for name, data in files:
+            path = Path(tmp) / name
+            path.write_bytes(data)
+            out.append(encode_payload(parse_payload(path, settings)))
+            path.unlink()
+    return out
+
+
+def batches(jobs: list, workers: int) -> list[list]:
+    """The jobs (biggest first) in consecutive batches of at most BATCH, at least 4 per worker thread
+    where there are enough jobs, so no thread is left waiting on a long last batch."""
+    size = max(1, min(BATCH, len(jobs) // (4 * max(1, workers))))
+    return [jobs[i:i + size] for i in range(0, len(jobs), size)]
 
 
 class DaskExecutor:
@@ -126,18 +165,41 @@ class DaskExecutor:
         return self._client
 
     def parse(self, jobs: list[tuple[Path, Path]], tracker: Tracker) -> None:
-        """One task per PDF."""
+        """Batches of PDFs, a few tasks per worker thread in flight (so the PDFs are read as they are
+        sent, not all at once). A batch whose worker died is sent again one file per task, and a file
+        whose worker died alone gets that failure: a crash costs that file only, as in the local pool."""
         if not jobs:
             return
         from dask.distributed import as_completed  # noqa: PLC0415
 
-        with _watched(self.after_file, jobs):  # begun before the client: forked before its threads
-            futures = {self.client.submit(_payload_from_bytes, pdf.name, pdf.read_bytes(), self.settings,
-                                          pure=False): (pdf, out) for pdf, out in jobs}
-            for fut in as_completed(futures):
-                pdf, out = futures[fut]
-                write_payload(out, fut.result())
-                tracker.file_done(pdf)
+        with _watched(self.after_file, jobs, tracker) as watched:  # begun before the client: forked before its threads
+            threads = sum(self.client.nthreads().values()) or 1
+            todo = deque(batches(jobs, threads))
+            running: dict = {}
+            done = as_completed()
+
+            def submit(batch: list[tuple[Path, Path]]) -> None:
+                files = [(pdf.name, pdf.read_bytes()) for pdf, _ in batch]
+                fut = self.client.submit(_parse_batch, files, self.settings, pure=False)
+                running[fut] = batch
+                done.add(fut)
+
+            while todo and len(running) < 2 * threads:
+                submit(todo.popleft())
+            for fut in done:
+                batch = running.pop(fut)
+                if fut.status == "finished":
+                    payloads = fut.result()
+                elif len(batch) > 1:
+                    todo.extendleft([job] for job in reversed(batch))
+                    payloads = []
+                else:
+                    payloads = [encode_payload(_lost(fut.exception()))]
+                for (pdf, out), data in zip(batch, payloads):
+                    write_payload(out, data)
+                    watched.file_done(pdf)
+                while todo and len(running) < 2 * threads:
+                    submit(todo.popleft())
 
     def map_blocks(self, fn: Callable, shared, items: list) -> list:
         """One task per item; `shared` is sent to every worker once."""

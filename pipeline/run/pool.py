@@ -142,12 +142,14 @@ class GuardedPool:
         self.pending = deque(range(len(jobs)))
         self.workers: list[_Worker] = []
         self.write_error: OSError | None = None
+        self.pages_over = 0  # pages read in the files finished (the others are counted where they run)
         seen = 0
         while self.pending or self.workers:
             while self.pending and sum(not w.retiring for w in self.workers) < self.settings.n_workers:
                 self._give(self._start())
             ready = set(select.select([f for w in self.workers for f in (w.outbox, w.pidfd)], [], [], 0.1)[0])
-            read = sum(struct.unpack_from("q", self.counters, 16 * k)[0] for k in range(len(jobs)))
+            read = self.pages_over + sum(struct.unpack_from("q", self.counters, 16 * w.job)[0]
+                                         for w in self.workers if w.job is not None)
             if read != seen:
                 seen = read
                 self.tracker.pages_read(read)
@@ -213,8 +215,13 @@ class GuardedPool:
         pdf, out = self.jobs[worker.job]
         if failure and not out.exists():
             write_payload(out, failure)
-        worker.job = None
+        self._over(worker)
         self.tracker.file_done(pdf)
+
+    def _over(self, worker: _Worker) -> None:
+        """The worker's file is no longer under way: its pages count among the finished ones."""
+        self.pages_over += struct.unpack_from("q", self.counters, 16 * worker.job)[0]
+        worker.job = None
 
     def _tend(self, worker: _Worker, ready: set[int], now: float) -> None:
         """Hand the worker its next file, kill it past the time limit, or bury it."""
@@ -264,7 +271,7 @@ class GuardedPool:
                 write_payload(out, {"ok": False, "page": None, "detail": f"exit status {code}", RETRY: True,
                                     "reason": "the parse worker stopped on this file: not the file's fault, "
                                               "read again next run"})
-            worker.job = None
+            self._over(worker)
             self.tracker.file_done(pdf)
             return
         sig = os.WTERMSIG(status)

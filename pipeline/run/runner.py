@@ -22,7 +22,7 @@ from pipeline.core.progress import progress
 from pipeline.core.result import Failure, RunResult
 from pipeline.core.schema import CONTRACT_VERSION, CURATED_TABLES
 from pipeline.core.settings import Settings
-from pipeline.parse.cache import RETRY, code_version, payload_path
+from pipeline.parse.cache import RETRY, code_version, payload_path, read_payload
 from pipeline.report import Drawer, write_html_report
 from pipeline.run.executors import EXECUTORS, Executor
 from pipeline.run.pool import sniff
@@ -110,23 +110,28 @@ def _sniffed(path: Path, max_mb: int) -> tuple[str, str | None]:
 
 
 def parse_all(sources: list[Source], settings: Settings, result: RunResult, executor: Executor) -> None:
-    """Parse what the cache does not have yet, in parallel, each PDF guarded."""
+    """Parse what the cache does not have yet, in parallel, each PDF guarded. A cached payload that
+    does not read whole (left short by a power cut: payloads are not fsynced) is parsed again."""
     cache = settings.parsed_dir
     cache.mkdir(parents=True, exist_ok=True)
     version = code_version(settings.reader)
+    cached: dict[str, dict] = {}
     todo = []
     for src in sources:
         out = payload_path(cache, src.sha256, version)
-        if not out.exists():
+        payload = read_payload(out) if out.exists() else None
+        if payload is None:
             todo.append((src.path, out))
+        else:
+            cached[src.sha256] = payload
     todo.sort(key=lambda job: -job[0].stat().st_size)  # biggest first, so no worker is left with a long tail
-    result.cached = len(sources) - len(todo)
+    result.cached = len(cached)
     result.parsed = len(todo)
     with progress([pdf for pdf, _ in todo]) as tracker:
         executor.parse(todo, tracker)  # writes each job's payload file
     for src in sources:
         path = payload_path(cache, src.sha256, version)
-        payload = json.loads(path.read_text(encoding="utf-8"))
+        payload = cached.pop(src.sha256, None) or json.loads(path.read_text(encoding="utf-8"))
         if payload.get(RETRY):  # the machine's failure, not the file's: read it again next run
             path.unlink()
         if not payload["ok"]:
@@ -259,10 +264,10 @@ def run(settings: Settings, strict: bool = False) -> RunResult:
         validator = Validator()
         validator.start()  # imports Great Expectations at lowest priority: on what the parse leaves idle
         try:
-            with _executor(settings) as executor:
+            with _executor(settings) as executor:  # its picture Drawer goes on beside the report's own work
                 _publish(settings, result, validator, executor, strict)
-            result.seconds = time.monotonic() - started
-            write_reports(result, settings)  # while the validator writes its Data Docs
+                result.seconds = time.monotonic() - started
+                write_reports(result, settings)  # while the validator writes its Data Docs
         finally:
             validator.close()
     return result
