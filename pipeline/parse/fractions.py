@@ -66,7 +66,7 @@ def fraction(part: Part) -> tuple[str, str | None, str | None]:
                 break
             beside.append(below.pop(0))
         num, den = main + [" ".join(beside)], below
-    if not den:
+    if not den and "%" in part.text:  # a numerator ending in 'x 100%' needs a '%' printed
         for k in range(len(lines) - 1):
             if TIMES_100.search(join_lines([x.text for x in lines[:k + 1]])):
                 num, den = [x.text for x in lines[:k + 1]], [x.text for x in lines[k + 1:]]

@@ -23,6 +23,8 @@ ITEM_LABEL = re.compile(r"^(\(?\d{1,2}[.)]|\(?[a-z][.)])(?=\s|[A-Z(\"'])")
 
 def split_label(line: Line) -> tuple[str, str, list] | None:
     """(field key, label as printed, value words) for a 'Label : value' line."""
+    if ":" not in line.text:  # most lines
+        return None
     words = line.words
     for k, w in enumerate(words[:6]):
         if w.text == ":" or w.text.endswith(":"):

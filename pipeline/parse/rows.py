@@ -94,7 +94,8 @@ class Part:
                         self.lines.append(Line(rest, page))
                     continue
             self.lines.append(ln)
-        self.rules += [(page, *r) for r in cell.rules]
+        if cell.rules:
+            self.rules += [(page, *r) for r in cell.rules]
         self.boxes.append((page, cell.x0, cell.top, cell.x1, cell.bottom))
 
     @property

@@ -157,20 +157,19 @@ def build_words(text, blank: np.ndarray, x0: np.ndarray, x1: np.ndarray, top: np
     # order: group, line, x0 (stable: stream order breaks ties, as Python's sorted does); line
     # numbers grow with the group, so the line alone orders the groups
     order = _by_line_x0(line, x0)
-    x0, x1, top, size, bold, line, blank = (a[order] for a in (x0, x1, top, size, bold, line, blank))
+    blank = blank[order]
     keep = np.flatnonzero(~blank)
     if not len(keep):
         return []
-    nblank = np.cumsum(blank)
-    prev, nxt = keep[:-1], keep[1:]
-    gap = x0[nxt] - x1[prev]
-    same_line = (line[nxt] == line[prev]) & (nblank[nxt] == nblank[prev])
+    nblank = np.cumsum(blank)[keep]  # blanks before each kept character, in reading order
+    kept = order[keep]
+    x0, x1, top, size, bold, line = (a[kept] for a in (x0, x1, top, size, bold, line))
+    gap = x0[1:] - x1[:-1]
+    same_line = (line[1:] == line[:-1]) & (nblank[1:] == nblank[:-1])
     brk = np.empty(len(keep), dtype=bool)
     brk[0] = True
-    brk[1:] = (~same_line | (x0[nxt] < x0[prev]) | (np.abs(top[nxt] - top[prev]) > Y_TOL)
-               | _gap_breaks(gap, same_line, line[prev], size[prev]))
-    kept = order[keep]
-    x0, x1, top, size, bold = x0[keep], x1[keep], top[keep], size[keep], bold[keep]
+    brk[1:] = (~same_line | (x0[1:] < x0[:-1]) | (np.abs(top[1:] - top[:-1]) > Y_TOL)
+               | _gap_breaks(gap, same_line, line[:-1], size[:-1]))
     ws = np.flatnonzero(brk)
     bounds = ws.tolist() + [len(kept)]
     if isinstance(text, np.ndarray):
