@@ -89,8 +89,11 @@ class _Flow:
         self.title_lines.clear()
 
     def label(self, ln: Line, key: str, label: str, value: list) -> None:
-        fld = Field(key, label, [Line(value, ln.page)] if value else [],
-                    value[0].x0 if value else None, Line(value, ln.page).bold if value else ln.bold)
+        if value:
+            value_line = Line(value, ln.page)
+            fld = Field(key, label, [value_line], value[0].x0, value_line.bold)
+        else:
+            fld = Field(key, label, [], None, ln.bold)
         self.current = fld
         if key in ("lampiran", "nomor", "tanggal"):
             if self.positions:

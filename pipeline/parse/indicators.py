@@ -71,7 +71,7 @@ def single_entries(rows: list[Row]) -> dict[str, set[str]]:
     tell where entries stacked as mere line breaks end."""
     known: dict[str, set[str]] = {}
     for row in rows:
-        if len(split_stacked(row.parts.get("indikator", Part()))) == 1:
+        if len(split_stacked(row.part("indikator"))) == 1:
             for key, part in row.parts.items():
                 known.setdefault(key, set()).add(part.text)
     return known
@@ -79,22 +79,23 @@ def single_entries(rows: list[Row]) -> dict[str, set[str]]:
 
 def build_indicators(rows: list[Row], known: dict[str, set[str]]) -> list[dict]:
     """A position's logical rows -> one record per indicator, stacked items split."""
-    uses_numbers = any(r.parts.get("no", Part()).text for r in rows)
+    uses_numbers = any(r.part("no").text for r in rows)
     sasaran: list[Sasaran] = []
     records: list[dict] = []
     for row in rows:
-        no = row.parts.get("no", Part())
-        sas = row.parts.get("sasaran", Part())
-        if {"no", "sasaran"} <= row.covered or (not no.text and not sas.text and sasaran):
+        no = row.part("no").text
+        sas = row.part("sasaran")
+        sas_text = sas.text
+        if {"no", "sasaran"} <= row.covered or (not no and not sas_text and sasaran):
             pass
-        elif no.text or not sasaran:
-            sasaran.append(Sasaran(no.text, list(sas.lines)))
-        elif row.new_page and (uses_numbers or sas.text[:1].islower()):
+        elif no or not sasaran:
+            sasaran.append(Sasaran(no, list(sas.lines)))
+        elif row.new_page and (uses_numbers or sas_text[:1].islower()):
             sasaran[-1].lines += sas.lines
         else:
             sasaran.append(Sasaran("", list(sas.lines)))
         row.sasaran_index = len(sasaran) - 1
-        ind = row.parts.get("indikator", Part())
+        ind = row.part("indikator")
         items = split_stacked(ind)
         anchors = [item[2] for item in items]
         tol = 0.5 * (ind.lines[0].size if ind.lines else 8)
@@ -126,7 +127,7 @@ def _finish(records: list[dict], sasaran: list[Sasaran]) -> list[dict]:
         formula_part, catatan = split_note(parts.get("formulasi", Part()))
         formulasi, pembilang, penyebut = fraction(formula_part)
         extra = {k[6:]: p.text for k, p in parts.items() if k.startswith("extra:")}
-        ind_part = row.parts.get("indikator", Part())
+        ind_part = row.part("indikator")
         cells = {
             "sasaran": [list(b) for b in sas_box],
             "indikator": bbox_of(rec["lines"], ind_part.boxes),

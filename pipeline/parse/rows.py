@@ -111,6 +111,11 @@ class Row:
     new_page: bool = False  # first row of a table fragment on a later page
     sasaran_index: int = -1
 
+    def part(self, key: str) -> Part:
+        """The row's part of a column; an empty one where the table prints no such column."""
+        got = self.parts.get(key)
+        return Part() if got is None else got
+
 
 def grid_rows(grid: Grid, start: int, columns: list[str]) -> list[Row]:
     rows = []
@@ -143,12 +148,12 @@ def column_numbers(row: Row) -> bool:
 def is_tail(row: Row, prev: Row) -> bool:
     """Is the first row on a continuation page the rest of a row broken by the page break?
     New rows are filled and top-aligned in every column; a broken row's rest is not."""
-    if row.parts.get("no", Part()).text:
+    if row.part("no").text:
         return False
-    ind = row.parts.get("indikator", Part())
+    ind = row.part("indikator")
     if not ind.lines or ind.text[0].islower():
         return True
-    prev_ind = prev.parts.get("indikator", Part())
+    prev_ind = prev.part("indikator")
     if prev_ind.lines and ITEM_LABEL.match(prev_ind.text) and not ITEM_LABEL.match(ind.text):
         return True
     tol = 0.5 * ind.lines[0].size
