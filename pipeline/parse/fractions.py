@@ -66,15 +66,20 @@ def fraction(part: Part) -> tuple[str, str | None, str | None]:
                 break
             beside.append(below.pop(0))
         num, den = main + [" ".join(beside)], below
-    if not den and "%" in part.text:  # a numerator ending in 'x 100%' needs a '%' printed
+    if den:
+        return _fraction_of(num, den)
+    text = part.text
+    if "%" in text:  # a numerator ending in 'x 100%' needs a '%' printed
         for k in range(len(lines) - 1):
             if TIMES_100.search(join_lines([x.text for x in lines[:k + 1]])):
-                num, den = [x.text for x in lines[:k + 1]], [x.text for x in lines[k + 1:]]
-                break
-    if not den:
-        if any(all((ln.page, ln.cy) < (page, y) for ln in lines) for page, y, _, _ in part.rules) and \
-                lines and TIMES_100.search(part.text):
-            return part.text, part.text, None  # a bar under "... x 100%" and nothing below: half a fraction
-        return part.text, None, None
+                return _fraction_of([x.text for x in lines[:k + 1]], [x.text for x in lines[k + 1:]])
+    if any(all((ln.page, ln.cy) < (page, y) for ln in lines) for page, y, _, _ in part.rules) and \
+            lines and TIMES_100.search(text):
+        return text, text, None  # a bar under "... x 100%" and nothing below: half a fraction
+    return text, None, None
+
+
+def _fraction_of(num: list[str], den: list[str]) -> tuple[str, str, str]:
+    """(formulasi, pembilang, penyebut) of a fraction from its numerator's and denominator's lines."""
     n, d = join_lines(num), join_lines(den)
     return f"{n} / {d}", n, d
