@@ -35,6 +35,16 @@ def cut_stream(out, page_no: int) -> None:
     writer.write(out)
 
 
+def cut_and_stored_sound(out, page_no: int) -> None:
+    """The sample with the page's content cut to its first half and compressed again as a sound
+    stream, as a repair tool stores what it could read: every stream inflates to its end."""
+    writer = PdfWriter(clone_from=SAMPLE)
+    stream = writer.pages[page_no - 1]["/Contents"].get_object()
+    content = stream.get_data()
+    stream.set_data(content[:len(content) // 2])
+    writer.write(out)
+
+
 def flip_byte(out, page_no: int) -> None:
     """The sample with one byte flipped halfway into the page's compressed content stream."""
     data = bytearray(SAMPLE.read_bytes())
@@ -64,10 +74,13 @@ def test_damaged_streams_are_published_with_a_warning_naming_file_page_and_posit
     raw.mkdir()
     cut_stream(raw / "terpotong.pdf", 10)
     flip_byte(raw / "terbalik.pdf", 12)
+    cut_and_stored_sound(raw / "diperbaiki.pdf", 16)
     n_font_pages = lose_font(raw / "tanpa-font.pdf", "/F2")
     shutil.copy(SAMPLE, raw / "baik.pdf")
     good = {pg.number: len(pg.words) for pg in read_pdf(SAMPLE)}
-    for name, page_no in (("terpotong.pdf", 10), ("terbalik.pdf", 12)):  # the silent case: text lost, not all
+    cases = {"terpotong.pdf": (10, "breaks off part-way"), "terbalik.pdf": (12, "breaks off part-way"),
+             "diperbaiki.pdf": (16, "stops part-way, its drawing left unfinished")}
+    for name, (page_no, _) in cases.items():  # the silent case: text lost, not all
         kept = {pg.number: len(pg.words) for pg in read_pdf(raw / name)}
         assert 0 < kept[page_no] < good[page_no], (name, kept[page_no], good[page_no])
     positions = parse_pdf(SAMPLE, reader="pdfium")["positions"]
@@ -76,12 +89,12 @@ def test_damaged_streams_are_published_with_a_warning_naming_file_page_and_posit
 
     assert result.published
     published = set(read_curated(settings.curated)["decrees"].source_file)
-    assert {"terpotong.pdf", "terbalik.pdf", "baik.pdf"} <= published  # without the font nothing reads as a table
+    assert {*cases, "baik.pdf"} <= published  # without the font nothing reads as a table
     damaged = [w for w in result.warnings if "damaged PDF" in w["message"]]
-    for name, page_no in (("terpotong.pdf", 10), ("terbalik.pdf", 12)):
+    for name, (page_no, what) in cases.items():
         [warning] = [w for w in damaged if w["file"] == name]
         assert warning["page"] == page_no and warning["position_no"] == _position_on(page_no, positions)
-        assert warning["message"].startswith("damaged PDF: the page's content breaks off part-way"), warning
+        assert warning["message"].startswith(f"damaged PDF: the page's content {what}"), warning
         assert "\n" not in warning["message"]
     font = [w for w in damaged if w["file"] == "tanpa-font.pdf"]
     assert len(font) == n_font_pages > 1 and len({w["page"] for w in font}) == n_font_pages
@@ -105,10 +118,10 @@ def test_sound_pdfs_give_no_damage_warning(tmp_path):
         assert not [w for w in parse_pdf(pdf, reader="pdfium")["warnings"] if "damaged PDF" in w["message"]]
 
 
-@pytest.mark.parametrize("damage", ["cut", "flip"])
+@pytest.mark.parametrize("damage", [cut_stream, flip_byte, cut_and_stored_sound])
 def test_the_check_sees_the_damage_the_reader_hides(tmp_path, damage):
     """Without the byte check these pages look read: words, no U+FFFD, no blank page."""
     out = tmp_path / "x.pdf"
-    (cut_stream if damage == "cut" else flip_byte)(out, 7)
+    damage(out, 7)
     assert list(integrity.damaged_pages(out)) == [7]
     assert integrity.damaged_pages(SAMPLE) == {}

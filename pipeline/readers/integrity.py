@@ -26,14 +26,21 @@ MAX_DEPTH = 64  # deeper nesting is a damaged or hostile object: read as null
 INFLATE_CAP = 1 << 28  # past 256 MB of output a stream is a bomb the reader refuses anyway: stop checking
 KIND_OF_KEY = {"/Font": "font", "/XObject": "xobject"}
 NOT_DRAWN = {"/Parent", "/P", "/Annots", "/Metadata", "/Thumb", "/B", "/PieceInfo"}  # no text of the page
-WHAT = {("content", False): "the page's content breaks off part-way (object {n}): text drawn after the break is missing",
-        ("content", True): "part of the page's content is missing from the file (object {n}): text drawn with it is missing",
-        ("font", False): "a font on this page is damaged (object {n}): its text may be missing or garbled",
-        ("font", True): "a font on this page is missing from the file (object {n}): its text may be missing or garbled",
-        ("image", False): "an image on this page is damaged (object {n})",
-        ("image", True): "an image on this page is missing from the file (object {n})",
-        ("other", False): "a part this page uses is damaged (object {n}): what it draws may be missing",
-        ("other", True): "a part this page uses is missing from the file (object {n}): what it draws is missing"}
+TOKEN_SPACES = bytes.maketrans(b"\n\r\t\f\x00[]<>{}", b" " * 11)  # a content stream's separators, as spaces
+LITERAL = re.compile(rb"\((?:[^()\\]|\\.)*\)", re.DOTALL)
+INLINE_IMAGE = re.compile(rb"(?<!\S)BI\s.*?\sID\s.*?\sEI(?!\S)", re.DOTALL)
+WHAT = {("content", "damaged"): "the page's content breaks off part-way (object {n}): text drawn after the break is missing",
+        ("content", "open"): "the page's content stops part-way, its drawing left unfinished (object {n}): "
+                             "text drawn after the cut is missing",
+        ("content", "missing"): "part of the page's content is missing from the file (object {n}): "
+                                "text drawn with it is missing",
+        ("font", "damaged"): "a font on this page is damaged (object {n}): its text may be missing or garbled",
+        ("font", "missing"): "a font on this page is missing from the file (object {n}): its text may be missing "
+                             "or garbled",
+        ("image", "damaged"): "an image on this page is damaged (object {n})",
+        ("image", "missing"): "an image on this page is missing from the file (object {n})",
+        ("other", "damaged"): "a part this page uses is damaged (object {n}): what it draws may be missing",
+        ("other", "missing"): "a part this page uses is missing from the file (object {n}): what it draws is missing"}
 
 
 class Ref(tuple):
@@ -50,7 +57,7 @@ def parse(data, pos: int, depth: int = 0):
     what could be read."""
     flat = FLAT_ARRAY.match(data, pos)
     if flat:
-        return flat.group(1).split(), flat.end()
+        return tuple(flat.group(1).split()), flat.end()  # a tuple: nothing in it to follow
     if depth > MAX_DEPTH:
         raise TooDeep
     m = TOKEN.match(data, pos)
@@ -259,34 +266,65 @@ class Document:
         return out
 
 
-def check(doc: Document) -> dict[int, tuple[str, bool, int]]:
-    """page number -> (kind, missing, object number) of the first damage in what the page uses."""
+def left_open(content: bytes) -> bool:
+    """True when drawing instructions end with more graphics states saved than restored (q, Q) or
+    more text blocks begun than ended (BT, ET). Every producer closes both (the PDF standard
+    requires it); a content stream cut short does not, even when it was stored again as a sound
+    stream (a repair tool's copy), which inflating cannot tell. A page cut off inside a table shows
+    here. Counted with bytes.count (a page's content is often 20-50 kB): with separators made spaces,
+    a space then `q` begins only a q token (hex strings hold no q, literal strings are cut out)."""
+    if b"(" in content:
+        content = LITERAL.sub(b" ", content)
+    if b"BI" in content:
+        content = INLINE_IMAGE.sub(b" ", content)
+    spaced = b" " + content.translate(TOKEN_SPACES)
+    return spaced.count(b" q") > spaced.count(b" Q") or spaced.count(b" BT") > spaced.count(b" ET")
+
+
+def page_damage(doc: Document, page: dict, inherited) -> tuple[str, str, int] | None:
+    """(kind, 'damaged', 'missing' or 'open', object number) of the first damage in what the page
+    uses, None when all of it is sound."""
+    todo = [(page.get("/Resources", inherited), "other"), (page.get("/Contents"), "content")]
+    seen: set[int] = set()
+    while todo:
+        value, kind = todo.pop()
+        if isinstance(value, Ref):
+            n = value[0]
+            if n in seen:
+                continue
+            seen.add(n)
+            fault = doc.fault(n)
+            value = None if fault == "missing" else doc.get(n)
+            if isinstance(value, dict) and value.get("/Type") in ("/Page", "/Pages"):
+                continue
+            form = isinstance(value, dict) and value.get("/Subtype") == "/Form"
+            if kind == "xobject":
+                kind = "content" if form else "image" if isinstance(value, dict) and value.get("/Subtype") == "/Image" \
+                    else "other"
+            if fault:
+                return (kind if kind in ("content", "font", "image") else "other"), fault, n
+            if form and left_open(doc.stream(n) or b""):
+                return "content", "open", n
+        if isinstance(value, dict):
+            todo += [(v, KIND_OF_KEY.get(k, kind)) for k, v in value.items() if k not in NOT_DRAWN]
+        elif isinstance(value, list):
+            todo += [(v, kind) for v in value]
+    contents = page.get("/Contents")
+    if isinstance(contents, Ref) and isinstance(doc.get(contents[0]), list):  # an array kept as an object
+        contents = doc.get(contents[0])
+    refs = [r for r in (contents if isinstance(contents, list) else [contents]) if isinstance(r, Ref)]
+    if refs and left_open(b"\n".join(doc.stream(r[0]) or b"" for r in refs)):  # one page: its streams in a row
+        return "content", "open", refs[-1][0]
+    return None
+
+
+def check(doc: Document) -> dict[int, tuple[str, str, int]]:
+    """page number -> (kind, state, object number) of the first damage in what the page uses."""
     found = {}
     for number, (page, inherited) in enumerate(doc.pages(), 1):
-        if page is None:
-            continue  # a page the reader cannot load reads as blank, which is said already
-        todo = [(page.get("/Resources", inherited), "other"), (page.get("/Contents"), "content")]
-        seen: set[int] = set()
-        while todo:
-            value, kind = todo.pop()
-            if isinstance(value, Ref):
-                n = value[0]
-                if n in seen:
-                    continue
-                seen.add(n)
-                fault = doc.fault(n)
-                value = None if fault == "missing" else doc.get(n)
-                if isinstance(value, dict) and value.get("/Type") in ("/Page", "/Pages"):
-                    continue
-                if kind == "xobject":
-                    kind = "image" if isinstance(value, dict) and value.get("/Subtype") == "/Image" else "content"
-                if fault:
-                    found[number] = (kind if kind in ("content", "font", "image") else "other", fault == "missing", n)
-                    break
-            if isinstance(value, dict):
-                todo += [(v, KIND_OF_KEY.get(k, kind)) for k, v in value.items() if k not in NOT_DRAWN]
-            elif isinstance(value, list):
-                todo += [(v, kind) for v in value]
+        damage = page_damage(doc, page, inherited) if page is not None else None  # an unloadable page: blank
+        if damage:
+            found[number] = damage
     return found
 
 
@@ -296,4 +334,4 @@ def damaged_pages(path: Path) -> dict[int, str]:
         if not f.seek(0, 2):
             return {}
         with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
-            return {page: WHAT[kind, missing].format(n=n) for page, (kind, missing, n) in check(Document(data)).items()}
+            return {page: WHAT[kind, state].format(n=n) for page, (kind, state, n) in check(Document(data)).items()}
