@@ -104,17 +104,22 @@ def test_damaged_streams_are_published_with_a_warning_naming_file_page_and_posit
 
 
 def _sound_pdfs(tmp_path) -> list:
-    """The sample, the warm-up PDF, a LibreOffice and a Chromium rendering, and every PDF the
-    fixture cache holds (both producers, every layout variant rendered so far)."""
+    """The sample, the warm-up PDF, a LibreOffice and a Chromium rendering, the sample locked with an
+    owner password only (readable, streams enciphered), and every PDF the fixture cache holds (both
+    producers, every layout variant rendered so far)."""
     rendered = render([(make_content(5), VARIANTS["reference"]), (make_content(6), FAMILY_VARIANTS["html_reference"])],
                       tmp_path / "rendered")
-    return [SAMPLE, ROOT / "pipeline" / "run" / "warmup.pdf", *rendered, *sorted(cache_dir().glob("*.pdf"))]
+    writer = PdfWriter(clone_from=SAMPLE)
+    writer.encrypt(user_password="", owner_password="pemilik", algorithm="AES-128")
+    writer.write(tmp_path / "terkunci-pemilik.pdf")
+    return [SAMPLE, ROOT / "pipeline" / "run" / "warmup.pdf", *rendered, tmp_path / "terkunci-pemilik.pdf",
+            *sorted(cache_dir().glob("*.pdf"))]
 
 
 def test_sound_pdfs_give_no_damage_warning(tmp_path):
     pdfs = _sound_pdfs(tmp_path)
     assert {pdf: integrity.damaged_pages(pdf) for pdf in pdfs if integrity.damaged_pages(pdf)} == {}
-    for pdf in pdfs[:4]:
+    for pdf in pdfs[:5]:
         assert not [w for w in parse_pdf(pdf, reader="pdfium")["warnings"] if "damaged PDF" in w["message"]]
 
 

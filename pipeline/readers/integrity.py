@@ -15,6 +15,7 @@ from pathlib import Path
 OBJ_WORD = re.compile(rb"obj(?![A-Za-z0-9])")  # a literal first: scanned at C speed
 OBJ_HEAD = re.compile(rb"(\d+)\s+\d+\s+\Z")  # `n g ` just before it
 FLAT_ARRAY = re.compile(rb"\s*\[([^\[\]()<>{}/%R]*)\]")  # numbers only (/Widths, /MediaBox): no reference
+ENCRYPTED = re.compile(rb"/Encrypt\s*(?:\d+\s+\d+\s+R|<<)")
 ROOT = re.compile(rb"/Root\s+(\d{1,10})\s+\d+\s+R")
 OBJ_STREAM = re.compile(rb"/Type\s*/ObjStm\b")
 CATALOG = re.compile(rb"/Type\s*/Catalog\b")
@@ -182,8 +183,8 @@ class Document:
         return None
 
     def stream(self, number: int) -> bytes | None:
-        """The stream's bytes (inflated when FlateDecode), None when the object is no stream; a
-        damaged stream is recorded in `broken`."""
+        """The stream's decoded bytes when it has no filter or FlateDecode alone (None otherwise,
+        and when the object is no stream); a damaged stream is recorded in `broken`."""
         if number not in self.at:
             return None
         self.checked.add(number)
@@ -205,15 +206,15 @@ class Document:
                 self.broken.add(number)
                 return None
             raw, length_ok = self.data[start:end].rstrip(b"\r\n"), False
-        first = (filters or [None])[0] if isinstance(filters, list) else filters
-        if first not in ("/FlateDecode", "/Fl"):
+        filters = filters if isinstance(filters, list) else [filters] if filters else []
+        if not filters or filters[0] not in ("/FlateDecode", "/Fl"):
             if not length_ok:  # nothing else tells whether bytes went missing inside it
                 self.broken.add(number)
-            return bytes(raw)
+            return None if filters else bytes(raw)
         out, sound = inflate(raw)
         if not sound:
             self.broken.add(number)
-        return out
+        return out if len(filters) == 1 else None
 
     def fault(self, number: int) -> str | None:
         """'missing', 'damaged' (a stream that does not decode to its end), or None when sound."""
@@ -329,9 +330,12 @@ def check(doc: Document) -> dict[int, tuple[str, str, int]]:
 
 
 def damaged_pages(path: Path) -> dict[int, str]:
-    """page number -> what is damaged on it, in plain words; empty for a sound PDF."""
+    """page number -> what is damaged on it, in plain words; empty for a sound PDF, and for an
+    encrypted one (readable with an empty password, but its streams cannot be checked undeciphered)."""
     with open(path, "rb") as f:
         if not f.seek(0, 2):
             return {}
         with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            if ENCRYPTED.search(data):
+                return {}
             return {page: WHAT[kind, state].format(n=n) for page, (kind, state, n) in check(Document(data)).items()}
