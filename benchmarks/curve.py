@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import resource
 import shutil
 import subprocess
 import sys
@@ -140,14 +141,12 @@ drawer_peak = {{"kb": 0}}
 _wait = pictures.Drawer.wait
 
 
-def drawer_wait(self):  # the pictures still to draw when the run is over: the report's
+def drawer_wait(self):  # called by the report (its time is the report's): the drawer's peak so far
     proc = self._proc
-    t0 = time.perf_counter()
-    while proc is not None and proc.is_alive():
+    if proc is not None:
         drawer_peak["kb"] = max(drawer_peak["kb"], hwm(proc.pid))
-        proc.join(0.05)
+        note("report", 0.0, 0, drawer_peak["kb"])
     _wait(self)
-    note("report", time.perf_counter() - t0, 0, drawer_peak["kb"])
 
 
 pictures.Drawer.wait = drawer_wait
@@ -167,7 +166,9 @@ total = time.perf_counter() - t
 curated = (w / "curated").resolve()
 files = {{p.relative_to(curated).as_posix(): p for p in sorted(curated.rglob("*")) if p.is_file()
           and p.name != ".run.json"}}
-out = {{"seconds": total, "pages": r.pages, "files": r.files, "parsed": r.parsed, "published": r.published,
+me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+cpu = me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime  # driver, workers, drawer, validator, Dask workers
+out = {{"seconds": total, "cpu_seconds": cpu, "pages": r.pages, "files": r.files, "parsed": r.parsed, "published": r.published,
         "failures": [[f.stage, f.file, f.reason] for f in r.failures], "stages": stages,
         "driver_peak_kb": hwm(), "curated": {{k: hashlib.sha256(p.read_bytes()).hexdigest() for k, p in files.items()}}}}
 print(json.dumps(out))
@@ -196,13 +197,19 @@ def measure_parse_cli(raw: Path, workers: int = 1) -> dict:
     with tempfile.TemporaryDirectory(prefix="iki-curve-parse-") as work:
         cmd = [str(iki), "parse", "--raw", str(raw), "--interim", f"{work}/interim", "--reports", f"{work}/reports",
                "--workers", str(workers), "--reader", "pdfium"]
-        t = time.perf_counter()
+        t, before = time.perf_counter(), _children_cpu()
         proc = subprocess.run(cmd, capture_output=True, text=True, cwd=work, check=False)
-        seconds = time.perf_counter() - t
+        seconds, cpu = time.perf_counter() - t, _children_cpu() - before
         pictures = len(list(Path(work, "reports", "img").glob("*.png")))
     if proc.returncode not in (0, 1):
         raise RuntimeError(f"iki parse failed:\n{proc.stderr[-3000:]}")
-    return {"seconds": seconds, "pictures": pictures}
+    return {"seconds": seconds, "cpu_seconds": cpu, "pictures": pictures}
+
+
+def _children_cpu() -> float:
+    """CPU seconds (user + system) of the processes this one has waited for, and theirs."""
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
 
 
 # --- slopes ----------------------------------------------------------------------------------
@@ -286,6 +293,7 @@ def curve(to: int = 1000, cache: Path | None = None, dask: bool = True, log=prin
     report = {"sizes": sizes, "pool": len(pool), "workers": WORKERS, "points": points, "slopes": summarise(points)}
     if dask_run is not None:
         report["dask"] = {"decrees": top["decrees"], "seconds": dask_run["seconds"], "stages": dask_run["stages"],
+                          "cpu_seconds": dask_run["cpu_seconds"],
                           "pages": dask_run["pages"], "driver_peak_kb": dask_run["driver_peak_kb"],
                           "same_bytes": dask_run["curated"] == top["curated"] and bool(top["curated"]),
                           "throughput_vs_local": round(top["seconds"] / dask_run["seconds"], 3)}
@@ -320,18 +328,21 @@ def render_curve(c: dict) -> str:
     for p in c["points"]:
         driver = sum(p["stages"].get(s, {}).get("seconds", 0.0) for s in DRIVER)
         parse = p["stages"].get("parse", {}).get("seconds", 0.0)
-        line = (f"{p['decrees']:>6} decrees: {p['pages'] / p['seconds']:.1f} pages/s whole run; parse phase "
+        line = (f"{p['decrees']:>6} decrees: {p['pages'] / p['seconds']:.1f} pages/s whole run "
+                f"({p['cpu_seconds']:.1f} CPU s in all processes); parse phase "
                 f"{p['pages'] / parse:.1f} pages/s; driver's share (cells, normalise, validate, publish, report) "
                 f"{driver:.2f} s = {driver / p['seconds']:.0%} of the run; driver peak {p['driver_peak_kb'] / mb:.0f} MB")
         if "parse_cli_w1" in p:
             e = p["parse_cli_w1"]
-            line += f"; iki parse, 1 worker, end to end {e['seconds']:.2f} s = {p['pages'] / e['seconds']:.1f} pages/s"
+            line += (f"; iki parse, 1 worker, end to end {e['seconds']:.2f} s = {p['pages'] / e['seconds']:.1f} pages/s "
+                     f"({e['cpu_seconds']:.1f} CPU s)")
         out.append(line)
     out.append(f"driver peak RSS per 1,000 decrees (slope): {sl['driver_peak_mb_per_1000_decrees']} MB")
     if c.get("dask"):
         d = c["dask"]
         out.append(f"EXECUTOR=dask on {d['decrees']} decrees: {d['seconds']:.2f} s = {d['pages'] / d['seconds']:.1f} "
-                   f"pages/s, {d['throughput_vs_local']:.2f}x the local executor's throughput; same curated bytes: "
+                   f"pages/s ({d['cpu_seconds']:.1f} CPU s), {d['throughput_vs_local']:.2f}x the local executor's "
+                   f"throughput; same curated bytes: "
                    f"{d['same_bytes']}")
     return "\n".join(out)
 

@@ -271,7 +271,6 @@ def _draw_given(jobs: list[tuple[Path, Path]], reports: Path, inbox: int) -> Non
 
 def _drawer_main(jobs: list[tuple[Path, Path]], reports: Path, inbox: int, outbox: int) -> None:
     os.close(outbox)  # only the driver (and processes it forks) may keep the pipe open
-    os.nice(19)  # what the parse workers and the driver leave idle
     _draw_given(jobs, reports, inbox)
 
 
@@ -286,12 +285,13 @@ def settle() -> None:
 
 class Drawer:
     """The report's position pictures of the files a run parses, drawn by one background process
-    forked as the parse starts (before its workers, so it holds none of their pipes) at the lowest
-    priority: with one worker on the core the driver leaves idle, with a worker per core once the
-    parse is over, beside normalise and validation. The driver tells it each file whose payload
-    is written (drawn in the workers, the pictures cost as much time as the parse); when the
-    pictures are needed (`wait`) the driver draws what is left beside it, and the report draws
-    whatever is still missing."""
+    forked as the parse starts (before its workers, so it holds none of their pipes): with one
+    worker on the core the driver leaves idle, then beside normalise and validation. The driver
+    tells it each file whose payload is written (drawn inside the parse workers, the pictures cost
+    as much time as the parse); when the pictures are needed (`wait`) the driver draws what is left
+    beside it, and the report draws whatever is still missing. Not at a lower priority: on a
+    machine busy with other work it then drew nearly nothing until the report, and the driver was
+    left to draw it all on one core."""
 
     def __init__(self, reports: Path):
         self.reports = Path(reports)
