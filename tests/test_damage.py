@@ -130,3 +130,29 @@ def test_the_check_sees_the_damage_the_reader_hides(tmp_path, damage):
     damage(out, 7)
     assert list(integrity.damaged_pages(out)) == [7]
     assert integrity.damaged_pages(SAMPLE) == {}
+
+
+def break_page_object(out, page_no: int) -> None:
+    """The sample with one page's object replaced by a number (same length, so the xref holds):
+    PDFium cannot load that page; the others are sound."""
+    data = SAMPLE.read_bytes()
+    number = PdfReader(SAMPLE).pages[page_no - 1].indirect_reference.idnum
+    head = re.search(rb"(?<![0-9])%d 0 obj" % number, data)
+    end = data.index(b"endobj", head.end())
+    out.write_bytes(data[:head.end()] + b"\n42\n".ljust(end - head.end(), b" ") + data[end:])
+
+
+def test_a_page_that_fails_to_load_is_named_and_the_rest_published(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    break_page_object(raw / "halaman-rusak.pdf", 3)
+    pages = list(read_pdf(raw / "halaman-rusak.pdf"))
+    assert [pg.number for pg in pages] == list(range(1, 31))  # the pages after it keep their numbers
+    assert pages[2].unreadable and not pages[2].words and all(pg.words for pg in pages[3:])
+
+    result, settings = run_on(tmp_path, [])
+
+    [warning] = [w for w in result.warnings if w["file"] == "halaman-rusak.pdf" and w["page"] == 3]
+    assert warning["message"].startswith("page could not be read (PdfiumError"), warning
+    assert warning["position_no"] == 1  # position 2 began on page 3: the last one read before it
+    assert "halaman-rusak.pdf" in set(read_curated(settings.curated)["decrees"].source_file)

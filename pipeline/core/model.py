@@ -51,6 +51,9 @@ class PageContent:
     # degrees clockwise the page as displayed (its /Rotate applied) was turned for its text to read
     # upright: non-zero when content is drawn turned; a picture of the page must be turned as much
     turned: int = 0
+    # why the reader could not load this page (its page object is broken): the page stands empty
+    # in its place, so the pages after it keep their numbers and the parse warns of it
+    unreadable: str = ""
 
 
 def axis_quad(pts: list, tol: float = 1e-3) -> bool:

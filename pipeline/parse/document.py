@@ -233,7 +233,9 @@ def damaged_pages(pages: list[PageContent], positions: list[dict], damage: dict[
         begun = [p["position_no"] for p in positions if p["page_first"] <= pg.number]
         bad = len(UNDECODED.findall("".join([w.text for w in pg.words])))  # one character each: no match spans two
         said = []
-        if not pg.words:
+        if pg.unreadable:
+            said.append(f"page could not be read ({pg.unreadable}): anything printed there is missing")
+        elif not pg.words:
             said.append("page without text (damaged, or left blank?): anything printed there is missing")
         elif bad:
             said.append(f"{bad} character(s) on this page did not decode (U+FFFD or control characters): "

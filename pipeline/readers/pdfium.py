@@ -488,7 +488,11 @@ def read_pdf(path: Path, max_pages: int = 0) -> Iterator[PageContent]:
         if max_pages and n > max_pages:
             raise PageLimitExceeded(n, max_pages)
         for i in range(n):
-            page = doc[i]
+            try:
+                page = doc[i]
+            except pdfium.PdfiumError as exc:  # this page's object is broken; the others may be sound
+                yield PageContent(i + 1, 0.0, 0.0, [], [], unreadable=f"PdfiumError: {exc}")
+                continue
             try:
                 yield read_page(page, i + 1)  # font handles are only trusted within their page
             finally:
