@@ -3,7 +3,9 @@ import duckdb
 import pandas as pd
 
 from conftest import SAMPLE, read_curated, run_on
-from pipeline.run.runner import summary_lines
+from pipeline.core.settings import Settings
+from pipeline.run.executors import BATCH, batches
+from pipeline.run.runner import parse_only, summary_lines
 
 
 def _variants(tmp, n):
@@ -36,6 +38,29 @@ def test_noop_reparses_nothing_and_one_change_reparses_one(tmp_path):
     third, _ = run_on(tmp_path, [])
     assert (third.parsed, third.cached, third.unchanged) == (1, 2, False)
     assert _bytes(settings.curated) != before
+
+
+def test_payload_cut_short_is_parsed_again(tmp_path):
+    """Payloads are not fsynced: one a power cut left short must be read again, not trusted or fatal."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    _variants(raw, 2)
+    settings = Settings(raw=raw, interim=tmp_path / "interim", reports=tmp_path / "reports", workers=1)
+    first = parse_only(settings)
+    assert (first.parsed, first.cached) == (2, 0)
+    cut = sorted(settings.parsed_dir.glob("*.json"))[0]
+    whole = cut.read_bytes()
+    cut.write_bytes(whole[:len(whole) // 2])
+    again = parse_only(settings)
+    assert (again.parsed, again.cached, len(again.records), again.failures) == (1, 1, 2, [])
+    assert cut.read_bytes() == whole
+
+
+def test_dask_batches_are_consecutive_and_small_enough_to_spread():
+    for n, threads in ((3, 2), (100, 2), (1000, 2), (1000, 64)):
+        got = batches(list(range(n)), threads)
+        assert [j for b in got for j in b] == list(range(n))  # biggest first stays first
+        assert max(map(len, got)) <= BATCH and (len(got) >= 4 * threads or max(map(len, got)) == 1)
 
 
 def test_dask_local_cluster_gives_byte_identical_tables(tmp_path):
