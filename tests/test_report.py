@@ -115,6 +115,32 @@ def test_rerun_writes_identical_bytes(sample_run, tmp_path):
     assert _digest(settings.reports) == first
 
 
+def test_a_large_run_pictures_only_the_positions_with_something_open(sample_run, tmp_path, monkeypatch):
+    """Past EVERY_POSITION_UP_TO decrees the report pictures only positions a warning, finding or
+    review item opens (the pictures cost more than the parse); the others keep their table and a
+    link to their PDF page, and no picture of theirs is drawn."""
+    from pipeline.report import pictures  # noqa: PLC0415
+
+    result, settings, _ = sample_run
+    settings = _copy_reports(settings, tmp_path)
+    monkeypatch.setattr(pictures, "EVERY_POSITION_UP_TO", 0)
+    html = write_html_report(result, settings).read_text(encoding="utf-8")
+    rec = result.records[0]
+    opened = drawn = 0
+    for p in rec["positions"]:
+        block = html.split(f'id="d{rec["decree_id"]}-p{p["position_no"]}"')[1].split("</details>")[0]
+        if block.startswith(" class=\"position\" open>"):
+            opened += 1
+            assert _imgs(block) and "#page=" not in block, p["position_no"]
+        else:
+            drawn += len(_imgs(block))
+            assert f'#page={p["page_first"]}"' in block, p["position_no"]
+    assert 1 <= opened < len(rec["positions"]) and drawn == 0
+    assert "pages pictured only for positions with something to look at" in html
+    srcs = set(_imgs(html))  # the items' pictures and the open positions' only
+    assert {f.name for f in (settings.reports / "img").iterdir()} == {s[4:] for s in srcs}
+
+
 def test_located_warnings_and_failures_get_pictures(sample_run, tmp_path):
     """A parse warning on a page, a quarantined annex (read from the parse cache), a parse failure
     on a page (the bare page) and an unreadable file (no page: said in words)."""

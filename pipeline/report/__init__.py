@@ -1,5 +1,5 @@
 """The extraction report a person opens: reports/index.html with pictures of the pages."""
 from pipeline.report.build import write_html_report
-from pipeline.report.pictures import Drawer, draw_ahead
+from pipeline.report.pictures import Drawer
 
-__all__ = ["Drawer", "draw_ahead", "write_html_report"]
+__all__ = ["Drawer", "write_html_report"]

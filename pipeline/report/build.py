@@ -24,7 +24,14 @@ from pipeline.report.items import (
     validation_items,
     warning_items,
 )
-from pipeline.report.pictures import IMG_DIR, Pictures, position_pictures, settle
+from pipeline.report.pictures import (
+    EVERY_POSITION_UP_TO,
+    IMG_DIR,
+    Pictures,
+    every_position,
+    position_pictures,
+    settle,
+)
 
 
 def write_html_report(result: RunResult, settings: Settings) -> Path:
@@ -64,6 +71,7 @@ def _contents(result: RunResult, settings: Settings, reports: Path, pictures: Pi
     flagged = {(it.file, it.position_no, it.indicator_no) for it in [*findings, *warnings]
                if it.position_no and it.indicator_no}
     flagged_pos = {(it.file, it.position_no) for it in [*findings, *warnings, *reviews] if it.position_no}
+    every = every_position(len(decrees))
     val_doc = reports / "validation" / "index.html"
     has_docs = val_doc.exists() or bool(summary.get("docs_index"))  # the validator may still be writing them
     review_csv = settings.interim / "review.csv"
@@ -73,14 +81,16 @@ def _contents(result: RunResult, settings: Settings, reports: Path, pictures: Pi
         "validation_docs": _rel(val_doc, reports) if has_docs else "",
         "review_csv": _rel(review_csv, reports) if review_csv.exists() else "",
         "decrees": [_decree_view(dec, result, reviews, pictures, links.get(name, ""),
-                                 {no for file, no in flagged_pos if file == name})
+                                 {no for file, no in flagged_pos if file == name}, every)
                     for name, dec in published.items()],
+        "every_position": every, "every_position_up_to": EVERY_POSITION_UP_TO,
     }
 
 
 def _decree_view(dec: Decree, result: RunResult, reviews: list[Item], pictures: Pictures, link: str,
-                 flagged_positions: set[int]) -> dict:
-    """A decree's header fields, counts and position pictures (positions with an item open)."""
+                 flagged_positions: set[int], every: bool) -> dict:
+    """A decree's header fields, counts and position pictures (positions with an item open are
+    shown open; in a large run only they are pictured, see pictures.every_position)."""
     rec, name = dec.record, dec.name
     d = rec.get("decree", {})
     positions = rec.get("positions", [])
@@ -96,7 +106,8 @@ def _decree_view(dec: Decree, result: RunResult, reviews: list[Item], pictures: 
               f"{sum(1 for w in result.warnings if w.get('file') == name)} peringatan / warnings",
               f"{sum(1 for r in reviews if r.file == name)} perlu ditinjau / to review")
     return {"decree": dec, "link": link, "fields": fields, "counts": counts,
-            "pictures": position_pictures(dec, pictures), "flagged_positions": flagged_positions}
+            "pictures": position_pictures(dec, pictures, None if every else flagged_positions),
+            "flagged_positions": flagged_positions}
 
 
 def _rel(target: Path, base: Path) -> str:
