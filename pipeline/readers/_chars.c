@@ -60,15 +60,29 @@ typedef void *(*get_segment_fn)(void *, int);
 typedef int (*segment_point_fn)(void *, float *, float *);
 typedef int (*segment_int_fn)(void *);
 
-static int writable(PyObject *obj, Py_buffer *view, Py_ssize_t need, const char *name) {
-    if (PyObject_GetBuffer(obj, view, PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS) < 0)
-        return -1;
+/* The buffers one call holds, released together whatever happens. */
+typedef struct {
+    Py_buffer view[8];
+    int n;
+} Views;
+
+/* The buffer of `obj` (C-contiguous; writable if asked) of at least `need` bytes, held in `v`;
+ * NULL with an exception set otherwise. Its length is v->view[v->n - 1].len. */
+static void *take(Views *v, PyObject *obj, Py_ssize_t need, int write, const char *name) {
+    Py_buffer *view = &v->view[v->n];
+    if (PyObject_GetBuffer(obj, view, PyBUF_C_CONTIGUOUS | (write ? PyBUF_WRITABLE : 0)) < 0)
+        return NULL;
+    v->n++;
     if (view->len < need) {
         PyErr_Format(PyExc_ValueError, "%s: %zd bytes, %zd needed", name, view->len, need);
-        PyBuffer_Release(view);
-        return -1;
+        return NULL;
     }
-    return 0;
+    return view->buf;
+}
+
+static void release(Views *v) {
+    while (v->n > 0)
+        PyBuffer_Release(&v->view[--v->n]);
 }
 
 static PyObject *fill(PyObject *self, PyObject *args) {
@@ -81,30 +95,26 @@ static PyObject *fill(PyObject *self, PyObject *args) {
         PyErr_SetString(PyExc_ValueError, "null function or text page");
         return NULL;
     }
-    Py_buffer blank, objs, made, origin, boxes;
-    if (PyObject_GetBuffer(blank_o, &blank, PyBUF_C_CONTIGUOUS) < 0)
-        return NULL;
-    Py_ssize_t n = blank.len;
+    Views v = {.n = 0};
+    const unsigned char *is_blank = take(&v, blank_o, 0, 0, "blank");
+    Py_ssize_t n = is_blank ? v.view[0].len : 0;
     if (n > INT32_MAX) {
-        PyBuffer_Release(&blank);
         PyErr_SetString(PyExc_ValueError, "too many characters");
+        is_blank = NULL;
+    }
+    uint64_t *obj_out = is_blank ? take(&v, objs_o, 8 * n, 1, "objs") : NULL;
+    unsigned char *made_out = obj_out ? take(&v, made_o, n, 1, "made") : NULL;
+    double *origin_out = made_out ? take(&v, origin_o, 16 * n, 1, "origin") : NULL;
+    float *box_out = origin_out ? take(&v, boxes_o, 16 * n, 1, "boxes") : NULL;
+    if (!box_out) {
+        release(&v);
         return NULL;
     }
-    if (writable(objs_o, &objs, 8 * n, "objs") < 0) goto fail_blank;
-    if (writable(made_o, &made, n, "made") < 0) goto fail_objs;
-    if (writable(origin_o, &origin, 16 * n, "origin") < 0) goto fail_made;
-    if (writable(boxes_o, &boxes, 16 * n, "boxes") < 0) goto fail_origin;
-
     get_object_fn get_object = (get_object_fn)(uintptr_t)f_obj;
     is_generated_fn is_generated = (is_generated_fn)(uintptr_t)f_gen;
     char_origin_fn char_origin = (char_origin_fn)(uintptr_t)f_origin;
     loose_box_fn loose_box = (loose_box_fn)(uintptr_t)f_box;
     void *tp = (void *)(uintptr_t)page;
-    const unsigned char *is_blank = blank.buf;
-    uint64_t *obj_out = objs.buf;
-    unsigned char *made_out = made.buf;
-    double *origin_out = origin.buf;
-    float *box_out = boxes.buf;
     for (int i = 0; i < (int)n; i++) {
         void *o = get_object(tp, i);
         obj_out[i] = (uint64_t)(uintptr_t)o;
@@ -119,23 +129,8 @@ static PyObject *fill(PyObject *self, PyObject *args) {
         if (!is_blank[i])
             loose_box(tp, i, box_out + 4 * (Py_ssize_t)i);
     }
-
-    PyBuffer_Release(&boxes);
-    PyBuffer_Release(&origin);
-    PyBuffer_Release(&made);
-    PyBuffer_Release(&objs);
-    PyBuffer_Release(&blank);
+    release(&v);
     Py_RETURN_NONE;
-
-fail_origin:
-    PyBuffer_Release(&origin);
-fail_made:
-    PyBuffer_Release(&made);
-fail_objs:
-    PyBuffer_Release(&objs);
-fail_blank:
-    PyBuffer_Release(&blank);
-    return NULL;
 }
 
 static PyObject *runs(PyObject *self, PyObject *args) {
@@ -148,50 +143,28 @@ static PyObject *runs(PyObject *self, PyObject *args) {
         PyErr_SetString(PyExc_ValueError, "null function or text page");
         return NULL;
     }
-    Py_buffer first, objs, matrices, sizes, fonts;
-    if (PyObject_GetBuffer(first_o, &first, PyBUF_C_CONTIGUOUS) < 0)
+    Views v = {.n = 0};
+    const int64_t *at = take(&v, first_o, 0, 0, "first");
+    Py_ssize_t k = at ? v.view[0].len / 8 : 0;
+    const uint64_t *obj = at ? take(&v, objs_o, 8 * k, 0, "objs") : NULL;
+    float *matrix_out = obj ? take(&v, matrices_o, 24 * k, 1, "matrices") : NULL;
+    double *size_out = matrix_out ? take(&v, sizes_o, 8 * k, 1, "sizes") : NULL;
+    uint64_t *font_out = size_out ? take(&v, fonts_o, 8 * k, 1, "fonts") : NULL;
+    if (!font_out) {
+        release(&v);
         return NULL;
-    Py_ssize_t k = first.len / 8;
-    if (PyObject_GetBuffer(objs_o, &objs, PyBUF_C_CONTIGUOUS) < 0) goto fail_first;
-    if (objs.len < 8 * k) {
-        PyErr_SetString(PyExc_ValueError, "objs: too short");
-        goto fail_objs;
     }
-    if (writable(matrices_o, &matrices, 24 * k, "matrices") < 0) goto fail_objs;
-    if (writable(sizes_o, &sizes, 8 * k, "sizes") < 0) goto fail_matrices;
-    if (writable(fonts_o, &fonts, 8 * k, "fonts") < 0) goto fail_sizes;
-
     char_matrix_fn char_matrix = (char_matrix_fn)(uintptr_t)f_matrix;
     font_size_fn font_size = (font_size_fn)(uintptr_t)f_size;
     obj_font_fn obj_font = (obj_font_fn)(uintptr_t)f_font;
     void *tp = (void *)(uintptr_t)page;
-    const int64_t *at = first.buf;
-    const uint64_t *obj = objs.buf;
-    float *matrix_out = matrices.buf;
-    double *size_out = sizes.buf;
-    uint64_t *font_out = fonts.buf;
     for (Py_ssize_t r = 0; r < k; r++) {
         char_matrix(tp, (int)at[r], matrix_out + 6 * r);
         size_out[r] = font_size(tp, (int)at[r]);
         font_out[r] = (uint64_t)(uintptr_t)obj_font((void *)(uintptr_t)obj[r]);
     }
-
-    PyBuffer_Release(&fonts);
-    PyBuffer_Release(&sizes);
-    PyBuffer_Release(&matrices);
-    PyBuffer_Release(&objs);
-    PyBuffer_Release(&first);
+    release(&v);
     Py_RETURN_NONE;
-
-fail_sizes:
-    PyBuffer_Release(&sizes);
-fail_matrices:
-    PyBuffer_Release(&matrices);
-fail_objs:
-    PyBuffer_Release(&objs);
-fail_first:
-    PyBuffer_Release(&first);
-    return NULL;
 }
 
 static PyObject *objects(PyObject *self, PyObject *args) {
@@ -204,26 +177,23 @@ static PyObject *objects(PyObject *self, PyObject *args) {
         PyErr_SetString(PyExc_ValueError, "null function or parent");
         return NULL;
     }
-    Py_buffer objs, types;
-    if (PyObject_GetBuffer(objs_o, &objs, PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS) < 0)
-        return NULL;
-    Py_ssize_t k = objs.len / 8;
-    if (writable(types_o, &types, 4 * k, "types") < 0) {
-        PyBuffer_Release(&objs);
+    Views v = {.n = 0};
+    uint64_t *obj_out = take(&v, objs_o, 0, 1, "objs");
+    Py_ssize_t k = obj_out ? v.view[0].len / 8 : 0;
+    int32_t *type_out = obj_out ? take(&v, types_o, 4 * k, 1, "types") : NULL;
+    if (!type_out) {
+        release(&v);
         return NULL;
     }
     object_type_fn object_type = (object_type_fn)(uintptr_t)f_type;
     void *owner = (void *)(uintptr_t)parent;
-    uint64_t *obj_out = objs.buf;
-    int32_t *type_out = types.buf;
     for (Py_ssize_t i = 0; i < k; i++) {
         void *o = form ? ((form_object_fn)(uintptr_t)f_get)(owner, (unsigned long)i)
                        : ((page_object_fn)(uintptr_t)f_get)(owner, (int)i);
         obj_out[i] = (uint64_t)(uintptr_t)o;
         type_out[i] = o ? object_type(o) : 0;
     }
-    PyBuffer_Release(&types);
-    PyBuffer_Release(&objs);
+    release(&v);
     Py_RETURN_NONE;
 }
 
@@ -238,18 +208,20 @@ static PyObject *paths(PyObject *self, PyObject *args) {
             PyErr_SetString(PyExc_ValueError, "null function");
             return NULL;
         }
-    Py_buffer objs, modes, matrices, counts, points, kinds, closes;
-    if (PyObject_GetBuffer(objs_o, &objs, PyBUF_C_CONTIGUOUS) < 0)
+    Views v = {.n = 0};
+    const uint64_t *obj = take(&v, objs_o, 0, 0, "objs");
+    Py_ssize_t k = obj ? v.view[0].len / 8 : 0;
+    int32_t *mode_out = obj ? take(&v, modes_o, 8 * k, 1, "modes") : NULL;
+    float *matrix_out = mode_out ? take(&v, matrices_o, 24 * k, 1, "matrices") : NULL;
+    int32_t *count_out = matrix_out ? take(&v, counts_o, 4 * k, 1, "counts") : NULL;
+    float *point_out = count_out ? take(&v, points_o, 0, 1, "points") : NULL;
+    Py_ssize_t cap = point_out ? v.view[v.n - 1].len / 8 : 0;
+    int32_t *kind_out = point_out ? take(&v, kinds_o, 4 * cap, 1, "kinds") : NULL;
+    unsigned char *close_out = kind_out ? take(&v, closes_o, cap, 1, "closes") : NULL;
+    if (!close_out) {
+        release(&v);
         return NULL;
-    Py_ssize_t k = objs.len / 8;
-    if (writable(modes_o, &modes, 8 * k, "modes") < 0) goto fail_objs;
-    if (writable(matrices_o, &matrices, 24 * k, "matrices") < 0) goto fail_modes;
-    if (writable(counts_o, &counts, 4 * k, "counts") < 0) goto fail_matrices;
-    if (writable(points_o, &points, 0, "points") < 0) goto fail_counts;
-    Py_ssize_t cap = points.len / 8;
-    if (writable(kinds_o, &kinds, 4 * cap, "kinds") < 0) goto fail_points;
-    if (writable(closes_o, &closes, cap, "closes") < 0) goto fail_kinds;
-
+    }
     draw_mode_fn draw_mode = (draw_mode_fn)(uintptr_t)f[0];
     object_matrix_fn object_matrix = (object_matrix_fn)(uintptr_t)f[1];
     count_segments_fn count_segments = (count_segments_fn)(uintptr_t)f[2];
@@ -257,13 +229,6 @@ static PyObject *paths(PyObject *self, PyObject *args) {
     segment_point_fn segment_point = (segment_point_fn)(uintptr_t)f[4];
     segment_int_fn segment_type = (segment_int_fn)(uintptr_t)f[5];
     segment_int_fn segment_close = (segment_int_fn)(uintptr_t)f[6];
-    const uint64_t *obj = objs.buf;
-    int32_t *mode_out = modes.buf;
-    float *matrix_out = matrices.buf;
-    int32_t *count_out = counts.buf;
-    float *point_out = points.buf;
-    int32_t *kind_out = kinds.buf;
-    unsigned char *close_out = closes.buf;
     Py_ssize_t total = 0;
     for (Py_ssize_t i = 0; i < k; i++) {
         void *o = (void *)(uintptr_t)obj[i];
@@ -282,28 +247,8 @@ static PyObject *paths(PyObject *self, PyObject *args) {
             close_out[total] = segment_close(seg) ? 1 : 0;
         }
     }
-    PyBuffer_Release(&closes);
-    PyBuffer_Release(&kinds);
-    PyBuffer_Release(&points);
-    PyBuffer_Release(&counts);
-    PyBuffer_Release(&matrices);
-    PyBuffer_Release(&modes);
-    PyBuffer_Release(&objs);
+    release(&v);
     return PyLong_FromSsize_t(total);
-
-fail_kinds:
-    PyBuffer_Release(&kinds);
-fail_points:
-    PyBuffer_Release(&points);
-fail_counts:
-    PyBuffer_Release(&counts);
-fail_matrices:
-    PyBuffer_Release(&matrices);
-fail_modes:
-    PyBuffer_Release(&modes);
-fail_objs:
-    PyBuffer_Release(&objs);
-    return NULL;
 }
 
 static PyMethodDef methods[] = {

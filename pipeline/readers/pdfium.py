@@ -133,8 +133,8 @@ class _Scratch(threading.local):
     def reserve(self, n: int) -> "_Scratch":
         if n > self.size:
             size = max(n, 2 * self.size)
-            self.origin = np.empty((size, 2), dtype=np.float64)
-            self.boxes = np.empty((size, 4), dtype=np.float32)
+            self.origin = np.empty((size, 2), dtype=np.float64)  # x, y of each char's origin (baseline)
+            self.boxes = np.empty((size, 4), dtype=np.float32)  # FS_RECTF: left, top, right, bottom
             at, bt = self.origin.ctypes.data, self.boxes.ctypes.data
             self.x_at = list(map(ctypes.c_void_p, range(at, at + 16 * size, 16)))
             self.y_at = list(map(ctypes.c_void_p, range(at + 8, at + 16 * size, 16)))
@@ -249,6 +249,8 @@ def _chars(textpage):
     if not m:
         return None
     codes, objs, blank = codes[real], objs[real], blank[real]
+    # the right edge only matters for non-blank chars: the advance box when the font states
+    # ascent/descent, else PDFium's glyph box
     solid = np.flatnonzero(~blank)
     boxes = boxes[real].astype(np.float64)
     after = np.searchsorted(real, between) - 1  # the real char before each made-up space
@@ -299,9 +301,9 @@ def _words(textpage, width: float, height: float, rotation: int, fonts: _Fonts) 
         p = p[(gap >= WORD_GAP * size[p]) & (x0[q] > x0[p]) & (np.abs(top[q] - top[p]) <= Y_TOL)]
         if len(p):
             take = np.insert(np.arange(len(codes)), p + 1, p)  # each blank copies the char before it
-            made = p + 1 + np.arange(len(p))  # where the blanks land
+            spaces = p + 1 + np.arange(len(p))  # where the blanks land
             codes, blank, x0, x1, top, size, key, bold = (a[take] for a in (codes, blank, x0, x1, top, size, key, bold))
-            codes[made], blank[made], x0[made] = 0x20, True, x1[made]
+            codes[spaces], blank[spaces], x0[spaces] = 0x20, True, x1[spaces]
     return build_words(codes, blank, x0, x1, top, size, key, bold), turns
 
 
