@@ -140,8 +140,8 @@ class Document:
         self.values: dict[int, object] = {}
         self.ends: dict[int, int] = {}  # number -> where its value ends (a stream's data follows)
         self.packed: dict[int, tuple[bytes, int]] = {}  # number -> (object stream, offset): PDF 1.5
-        self.checked: set[int] = set()  # stream objects looked at
-        self.broken: set[int] = set()  # of those, the ones that do not decode to their end
+        self.decoded: dict[int, bytes | None] = {}  # number -> what `stream` gave
+        self.broken: set[int] = set()  # streams that do not decode to their end
         for m in OBJ_STREAM.finditer(data):
             self._unpack(self.owner(m.start()))
 
@@ -184,10 +184,15 @@ class Document:
 
     def stream(self, number: int) -> bytes | None:
         """The stream's decoded bytes when it has no filter or FlateDecode alone (None otherwise,
-        and when the object is no stream); a damaged stream is recorded in `broken`."""
+        and when the object is no stream); a damaged stream is recorded in `broken`. Decoded once:
+        a content stream is checked whole, then counted for what it leaves open."""
+        if number not in self.decoded:
+            self.decoded[number] = self._decode(number)
+        return self.decoded[number]
+
+    def _decode(self, number: int) -> bytes | None:
         if number not in self.at:
             return None
-        self.checked.add(number)
         head = self.get(number)
         m = STREAM_START.match(self.data, self.ends[number])
         if not isinstance(head, dict) or not m:
@@ -222,8 +227,7 @@ class Document:
             self.get(number)
         except KeyError:
             return "missing"
-        if number not in self.checked:
-            self.stream(number)
+        self.stream(number)
         return "damaged" if number in self.broken else None
 
     def pages(self) -> list[tuple[dict | None, object]]:
