@@ -168,7 +168,7 @@ def hwm_kb():
 
 args = json.loads(sys.argv[1])
 if args["mode"] == "pipeline":
-    from pipeline.run import runner
+    from pipeline.run import reading, runner
     from pipeline.core.settings import Settings
     phases = {{}}
     parse_children = {{}}
@@ -185,8 +185,9 @@ if args["mode"] == "pipeline":
         return wrapper
 
     for name in args["phases"]:
-        if callable(getattr(runner, name, None)):
-            setattr(runner, name, timed(name, getattr(runner, name)))
+        for module in (reading, runner):  # each module's own name: the one its functions call
+            if callable(getattr(module, name, None)):
+                setattr(module, name, timed(name, getattr(module, name)))
     w = Path(args["work"])
     s = Settings(raw=Path(args["raw"]), interim=w / "interim", curated=w / "curated", reports=w / "reports",
                  workers=args["workers"], reader=args.get("reader", "pdfium"))

@@ -77,7 +77,7 @@ sys.path.insert(0, {root!r})
 args = json.loads(sys.argv[1])
 from pipeline.core.settings import Settings
 from pipeline.report import pictures
-from pipeline.run import runner
+from pipeline.run import reading, runner
 
 ME = os.getpid()
 
@@ -153,8 +153,9 @@ pictures.Drawer.wait = drawer_wait
 for name, stage in (("parse_all", "parse"), ("_check_cells", "cells"), ("build_tables", "normalise"),
                     ("normalise", "normalise"), ("stage", "publish"), ("swap", "publish"),
                     ("score_into", "score"), ("write_reports", "report")):
-    if callable(getattr(runner, name, None)):
-        setattr(runner, name, timed(stage, getattr(runner, name)))
+    for module in (reading, runner):  # each module's own name: the one its functions call
+        if callable(getattr(module, name, None)):
+            setattr(module, name, timed(stage, getattr(module, name)))
 runner.Validator.validate = timed("validate", runner.Validator.validate, validator_kb)
 
 w = Path(args["work"])

@@ -14,7 +14,7 @@ from pipeline.core.errors import UserError
 from pipeline.core.result import RunResult
 from pipeline.core.settings import Settings
 from pipeline.run.inputs import check_run, check_suites, need_folder
-from pipeline.run.runner import parse_only, run, summary_lines
+from pipeline.run.reading import parse_only, summary_lines
 
 # plain help (no rich markup mode): flags show as `--strict`, not `--strict <bool>`
 app = typer.Typer(help="Read IKI decree PDFs into validated Parquet tables.", no_args_is_help=True,
@@ -96,6 +96,8 @@ def all_(raw: Path = RAW, interim: Path = INTERIM, curated: Path = CURATED, repo
     settings = _settings(raw=raw, interim=interim, curated=curated, reports=reports, realisasi=realisasi,
                          workers=workers, reader=reader, executor=executor, scheduler=scheduler or None,
                          layout=layout, reference=reference, expectations=expectations, policy=policy)
+    from pipeline.run.runner import run  # the stages after the parse: not imported by `iki parse`
+
     check_run(settings)
     _finish(run(settings, strict), strict, settings)
 
@@ -147,6 +149,8 @@ def score_(raw: Path = RAW, interim: Path = INTERIM, curated: Path = CURATED, re
     need_folder(realisasi, "run `iki template` and fill the workbooks first")
     settings = _settings(raw=raw, interim=interim, curated=curated, reports=reports, realisasi=realisasi,
                          reference=reference, expectations=expectations, policy=policy)
+    from pipeline.run.runner import run  # the stages after the parse: not imported by `iki parse`
+
     check_run(settings)
     _finish(run(settings, strict), strict, settings)
 

@@ -23,7 +23,7 @@ from goldlib import compare, load_gold
 from pipeline.core.files import sha256_file
 from pipeline.core.result import RunResult
 from pipeline.core.settings import Settings
-from pipeline.run.runner import discover
+from pipeline.run.reading import discover
 
 IKI = [sys.executable, "-m", "pipeline.cli"]
 GOOD_ID = sha256_file(SAMPLE)[:16]

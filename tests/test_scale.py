@@ -5,7 +5,7 @@ import pandas as pd
 from conftest import SAMPLE, read_curated, run_on
 from pipeline.core.settings import Settings
 from pipeline.run.executors import BATCH, batches
-from pipeline.run.runner import parse_only, summary_lines
+from pipeline.run.reading import parse_only, summary_lines
 
 
 def _variants(tmp, n):

@@ -9,8 +9,6 @@ import yaml
 
 from pipeline.core.errors import UserError
 from pipeline.core.settings import DEFAULT_EXPECTATIONS, Settings
-from pipeline.stages.normalise import load_aliases
-from pipeline.stages.score import load_policy
 
 
 def need_folder(path: Path, hint: str) -> None:
@@ -38,6 +36,9 @@ def check_suites(settings: Settings) -> None:
 
 def check_reference(settings: Settings, scoring: bool) -> None:
     """aliases.csv (absent means no decisions yet) and, when scoring, the policy."""
+    from pipeline.stages.normalise import load_aliases  # noqa: PLC0415 - pandas: not for `iki parse`
+    from pipeline.stages.score import load_policy  # noqa: PLC0415
+
     need_folder(settings.reference, "the reference files aliases.csv and scoring.yaml (`iki init` writes them)")
     try:
         load_aliases(settings.aliases)

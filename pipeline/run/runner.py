@@ -1,31 +1,20 @@
-"""The run: raw/ -> parse (cached by content hash) -> tables -> curated/, with a summary.
+"""The whole run: what was read (reading) -> tables -> validated -> curated/, with a summary.
 
-File I/O lives here and in publish; the stages themselves are functions over records/frames."""
+File I/O lives here, in reading and in publish; the stages themselves are functions over records/frames."""
 from __future__ import annotations
 
-import csv
-import errno
-import fcntl
 import hashlib
-import io
 import json
-import os
-import stat
 import time
-from contextlib import ExitStack, contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 
-from pipeline.core.errors import UserError
-from pipeline.core.files import atomic_write, printable, sha256_stream, unwritable
-from pipeline.core.progress import progress
+from pipeline.core.files import atomic_write
 from pipeline.core.result import Failure, RunResult
 from pipeline.core.schema import CONTRACT_VERSION, CURATED_TABLES
 from pipeline.core.settings import Settings
-from pipeline.parse.cache import RETRY, code_version, payload_path, read_payload
-from pipeline.report import Drawer, write_html_report
-from pipeline.run.executors import EXECUTORS, Executor
-from pipeline.run.pool import sniff
+from pipeline.run.executors import Executor
+from pipeline.run.reading import as_utf8, executor_for, guarded, read_all, write_reports
 from pipeline.stages.cells import EMPTY_IN_PDF, Empty, check_empty_cells
 from pipeline.stages.normalise import load_aliases, normalise
 from pipeline.stages.publish import clean_versions, discard, stage, swap, versions_dir
@@ -35,189 +24,6 @@ from pipeline.stages.tables import build_tables
 from pipeline.stages.validate import Validator, Verdict, add_flags, decide
 
 PACKAGE = Path(__file__).resolve().parents[1]
-
-
-@dataclass
-class Source:
-    path: Path
-    sha256: str
-    names: list[str]
-
-
-def discover(settings: Settings, result: RunResult) -> list[Source]:
-    """Every *.pdf in raw/ once per content. Names are kept as printable() shows them (a name that
-    is not UTF-8 or holds a newline cannot break a report); what is not read is said: a hidden
-    file, a folder, a FIFO or a dangling link is skipped with why, an unreadable, empty, too large
-    or not-PDF file is a failure line, a link out of raw/ is refused."""
-    raw = settings.raw.resolve()
-    by_hash: dict[str, Source] = {}
-    for entry in sorted(os.scandir(settings.raw), key=lambda e: e.name):
-        if not entry.name.lower().endswith(".pdf"):
-            continue
-        name, path = printable(entry.name), Path(entry.path)
-        why = _not_a_file(entry, raw)
-        if why:
-            result.warnings.append({"file": name, "page": None, "position_no": None, "message": f"skipped: {why}"})
-            continue
-        if path.is_symlink() and raw not in path.resolve().parents:
-            result.failures.append(Failure(name, "", "discover", None, "symlink pointing outside raw/: refused"))
-            continue
-        try:
-            digest, reason = _sniffed(path, settings.max_file_mb)
-        except OSError as e:
-            result.failures.append(Failure(name, "", "discover", None, f"cannot be read: {e.strerror or e}"))
-            continue
-        if reason:
-            result.failures.append(Failure(name, digest, "sniff", None, reason))
-            continue
-        if digest in by_hash:
-            by_hash[digest].names.append(name)
-            result.warnings.append({"file": name, "page": None, "position_no": None,
-                                    "message": f"same bytes as {by_hash[digest].names[0]}: read once"})
-            continue
-        by_hash[digest] = Source(path, digest, [name])
-    return sorted(by_hash.values(), key=lambda s: s.names[0])
-
-
-def _not_a_file(entry: os.DirEntry, raw: Path) -> str | None:
-    """Why a *.pdf entry of raw/ is no file to read (said as skipped), or None."""
-    if entry.name.startswith("."):
-        return "hidden file (its name starts with a dot)"
-    try:
-        mode = entry.stat().st_mode  # follows a link
-    except FileNotFoundError:
-        return "symbolic link to nothing (its target is gone)"
-    except OSError as e:
-        return f"cannot be looked at: {e.strerror or e}"
-    if stat.S_ISDIR(mode):
-        return "a folder, not a file"
-    if not stat.S_ISREG(mode):
-        return "not a regular file (a FIFO, socket or device)"
-    return None
-
-
-def _sniffed(path: Path, max_mb: int) -> tuple[str, str | None]:
-    """(sha256, why it is not worth parsing or None): the size and the first bytes are looked at
-    before anything else is read, so a huge file is refused unread (no hash: ""); the hash streams."""
-    with open(path, "rb") as f:
-        size = os.fstat(f.fileno()).st_size
-        head = f.read(2048)
-        reason = sniff(head, size, max_mb)
-        if size > max_mb * 1024 * 1024:
-            return "", reason
-        f.seek(0)
-        return sha256_stream(f), reason
-
-
-def parse_all(sources: list[Source], settings: Settings, result: RunResult, executor: Executor) -> None:
-    """Parse what the cache does not have yet, in parallel, each PDF guarded. A cached payload that
-    does not read whole (left short by a power cut: payloads are not fsynced) is parsed again."""
-    cache = settings.parsed_dir
-    cache.mkdir(parents=True, exist_ok=True)
-    version = code_version(settings.reader)
-    cached: dict[str, dict] = {}
-    todo = []
-    for src in sources:
-        out = payload_path(cache, src.sha256, version)
-        payload = read_payload(out) if out.exists() else None
-        if payload is None:
-            todo.append((src.path, out))
-        else:
-            cached[src.sha256] = payload
-    todo.sort(key=lambda job: -job[0].stat().st_size)  # biggest first, so no worker is left with a long tail
-    result.cached = len(cached)
-    result.parsed = len(todo)
-    with progress([pdf for pdf, _ in todo]) as tracker:
-        executor.parse(todo, tracker)  # writes each job's payload file
-    for src in sources:
-        path = payload_path(cache, src.sha256, version)
-        payload = cached.pop(src.sha256, None) or json.loads(path.read_text(encoding="utf-8"))
-        if payload.get(RETRY):  # the machine's failure, not the file's: read it again next run
-            path.unlink()
-        if not payload["ok"]:
-            result.failures.append(Failure(src.names[0], src.sha256, "parse", payload["page"], payload["reason"],
-                                           payload["detail"]))
-            continue
-        rec = payload["result"]
-        rec["source_file"] = src.names[0]
-        rec["source_files"] = src.names
-        result.records.append(rec)
-        for w in rec["warnings"]:
-            result.warnings.append({"file": src.names[0], **w})
-
-
-def _read(settings: Settings, result: RunResult, executor: Executor) -> dict[str, Path]:
-    """Discover and parse; returns each read decree's PDF by sha256 (its name may be printed escaped)."""
-    sources = discover(settings, result)
-    result.files = len(sources) + len({f.file for f in result.failures})
-    parse_all(sources, settings, result, executor)
-    for rec in result.records:
-        result.pages += rec["n_pages"]
-        result.positions += len(rec["positions"])
-        result.indicators += sum(len(p["indicators"]) for p in rec["positions"])
-    return {src.sha256: src.path for src in sources}
-
-
-def _executor(settings: Settings) -> Executor:
-    """The run's executor; the report's pictures of each file it parsed are drawn in the background
-    (a Drawer beside the parse workers, then beside normalise), not in the parse workers."""
-    return EXECUTORS[settings.executor](settings, after_file=Drawer(settings.reports))
-
-
-def parse_only(settings: Settings) -> RunResult:
-    """raw/ -> interim/ alone, so the parse stage can be run and timed on its own."""
-    started = time.monotonic()
-    result = RunResult()
-    with _project(settings, curated=False), _executor(settings) as executor:
-        _read(settings, result, executor)
-        result.seconds = time.monotonic() - started
-        write_reports(result, settings)
-    return result
-
-
-MACHINE_ERRORS = {errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.EIO, errno.EFBIG}
-
-
-@contextmanager
-def _project(settings: Settings, curated: bool = True):
-    """The output folders checked writable before any work, one run at a time on them (a second
-    run is refused with a line naming the folder), and a write that fails later (a full disk, a
-    read-only one) one UserError line naming the folder: curated/ is then left as it was."""
-    folders = {settings.interim: settings.parsed_dir, settings.reports: settings.reports}
-    if curated:
-        folders[settings.curated] = versions_dir(settings.curated)
-    for shown, folder in folders.items():
-        if why := unwritable(folder):
-            raise UserError(f"cannot write to {shown} ({folder}): {why}")
-    with ExitStack() as locks:
-        for shown, folder in folders.items():
-            if shown != settings.reports:
-                locks.enter_context(_lock(shown, folder / ".iki.lock"))
-        try:
-            yield
-        except OSError as e:
-            if e.errno not in MACHINE_ERRORS:
-                raise
-            where = next((shown for shown, folder in folders.items()
-                          if e.filename and Path(os.path.abspath(e.filename)).is_relative_to(folder.resolve())),
-                         "an output folder (interim/, curated/ or reports/)")
-            raise UserError(f"cannot write to {where}: {e.strerror}; curated/ is left as it was") from None
-
-
-@contextmanager
-def _lock(shown: Path, path: Path):
-    """An exclusive lock on `path` for the run; held, it names the run that holds it."""
-    with open(path, "a+", encoding="utf-8") as f:
-        try:
-            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            f.seek(0)
-            raise UserError(f"another iki run (pid {f.read().strip() or '?'}) is using {shown}; "
-                            f"run again when it has finished") from None
-        f.truncate(0)
-        f.write(str(os.getpid()))
-        f.flush()
-        yield
 
 
 def fingerprint(settings: Settings, result: RunResult) -> str:
@@ -260,11 +66,11 @@ def run(settings: Settings, strict: bool = False) -> RunResult:
     failed or warned (curated/ then stays exactly as it was)."""
     started = time.monotonic()
     result = RunResult()
-    with _project(settings):
+    with guarded(settings, versions_dir(settings.curated)):
         validator = Validator()
         validator.start()  # imports Great Expectations at lowest priority: on what the parse leaves idle
         try:
-            with _executor(settings) as executor:  # its picture Drawer goes on beside the report's own work
+            with executor_for(settings) as executor:  # its picture Drawer goes on beside the report's own work
                 _publish(settings, result, validator, executor, strict)
                 result.seconds = time.monotonic() - started
                 write_reports(result, settings)  # while the validator writes its Data Docs
@@ -276,7 +82,7 @@ def run(settings: Settings, strict: bool = False) -> RunResult:
 def _publish(settings: Settings, result: RunResult, validator: Validator, executor: Executor, strict: bool) -> None:
     """Validate everything read once, withhold the units it decides, flag rows, stage the rest, swap."""
     clean_versions(settings.curated)
-    paths = _read(settings, result, executor)
+    paths = read_all(settings, result, executor)
     if not result.records:  # validating no rows would only report the empty tables as critical
         result.refused = (f"nothing to read: no PDF in {settings.raw}" if not result.files
                           else "no file could be read as a decree")
@@ -396,34 +202,6 @@ def score_into(staging: Path, settings: Settings, result: RunResult) -> None:
     result.scoring = score_report(scored).splitlines()
 
 
-def write_reports(result: RunResult, settings: Settings) -> None:
-    """run.json, failures.csv and the visual report index.html, each whole or not at all; run.json
-    names the version of curated/ that is live (the one it describes when `published`)."""
-    settings.reports.mkdir(parents=True, exist_ok=True)
-    rows = io.StringIO(newline="")
-    w = csv.writer(rows)
-    w.writerow(["file", "sha256", "stage", "page", "position_no", "indicator_no", "cell", "reason", "detail"])
-    for x in result.failures:
-        w.writerow([x.file, x.sha256, x.stage, x.page or "", x.position_no or "", x.indicator_no or "", x.cell,
-                    x.reason, x.detail])
-    atomic_write(settings.reports / "failures.csv", _utf8(rows.getvalue()))
-    summary = {k: getattr(result, k) for k in ("files", "pages", "positions", "indicators", "parsed", "cached",
-                                                 "published", "withheld", "critical", "refused")}
-    live = settings.curated.resolve()
-    summary["curated_version"] = live.name if settings.curated.is_symlink() else None
-    summary["dataset_partitions"] = dict(zip(("written", "kept"), result.partitions))
-    summary["warnings"] = result.warnings
-    summary["failures"] = [asdict(x) for x in result.failures]
-    summary["seconds"] = round(result.seconds, 2)
-    atomic_write(settings.reports / "run.json", _utf8(json.dumps(summary, ensure_ascii=False, indent=1)))
-    write_html_report(result, settings)
-
-
-def _utf8(text: str) -> bytes:
-    """UTF-8 even for a stray surrogate in a PDF's text (written as its \\u escape)."""
-    return text.encode("utf-8", "backslashreplace")
-
-
 STALE = ("a later run was publishing a new version of curated/ when it stopped: this report describes "
          "the version before; curated/.run.json describes what is published")
 
@@ -436,37 +214,6 @@ def _mark_stale(settings: Settings) -> None:
         last = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         last = {}
-    atomic_write(path, _utf8(json.dumps({"stale": STALE, **last}, ensure_ascii=False, indent=1)))
+    atomic_write(path, as_utf8(json.dumps({"stale": STALE, **last}, ensure_ascii=False, indent=1)))
 
 
-def summary_lines(result: RunResult) -> list[str]:
-    """The console summary: counts, then a line per warning (the first 20) and per failure."""
-    lines = [("nothing changed since the last publish; curated/ is up to date\n" if result.unchanged else "") +
-             f"files {result.files}, pages {result.pages}, positions {result.positions}, "
-             f"indicators {result.indicators}, warnings {len(result.warnings)}, "
-             f"errors {len(result.failures) + len(result.critical)}, seconds {result.seconds:.1f} "
-             f"(parsed {result.parsed}, from cache {result.cached})"
-             + (f"; dataset partitions: {result.partitions[0]} written, {result.partitions[1]} unchanged"
-                if any(result.partitions) else "")]
-    for w in result.warnings[:20]:
-        where = ", ".join(x for x in (w.get("file"), f"p.{w['page']}" if w.get("page") else None,
-                                      f"position {w['position_no']}" if w.get("position_no") else None) if x)
-        lines.append(f"WARNING {where + ': ' if where else ''}{w['message']}")
-    for x in result.failures:
-        where = [f"p.{x.page}" if x.page else "", f"position {x.position_no}" if x.position_no else "",
-                 f"indicator {x.indicator_no}" if x.indicator_no else "", x.cell]
-        lines.append(f"ERROR {', '.join([x.file, *filter(None, where)])}: {x.reason}")
-    lines += [ln for ln in result.scoring if not ln.startswith("error:")]
-    lines += [ln for ln in result.validation if ln.startswith(("CRITICAL", "validation:"))]
-    if result.review:
-        lines.append(f"{result.review} uncertain match(es) to review in interim/review.csv")
-    if result.critical:
-        lines.append("NOT PUBLISHED: critical validation failures; curated/ left as it was")
-    if result.refused:
-        lines.append(f"NOT PUBLISHED ({result.refused}); curated/ left as it was")
-    if any(result.withheld.values()):
-        lines.append(f"withheld by validation: {result.withheld['decrees']} whole decree(s) and "
-                     f"{result.withheld['positions']} position(s) of others; the rest is published")
-    if result.failures:
-        lines.append(f"{len({x.file for x in result.failures})} file(s) failed; see reports/failures.csv")
-    return [lines[0], *map(printable, lines[1:])]  # texts from PDFs cannot forge lines or colours
