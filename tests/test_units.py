@@ -108,6 +108,15 @@ def test_words_group_into_lines_by_their_middles():
     assert [ln.text for ln in lines] == ["satu baris", "kedua dua"]
 
 
+def test_grouped_lines_have_the_bounds_of_their_words():
+    """group_lines keeps each line's bounds while grouping: the same a Line of its words finds."""
+    words = [word("b", 90, 100), word("a", 50, 100), Word("big", 120, 150, 98.5, 111.0, 12.5, True),
+             word("c", 160, 100.4), word("next", 50, 130), word("tiny", 90, 131)]
+    lines = group_lines(words, page=2)
+    assert [ln.text for ln in lines] == ["a b big c", "next tiny"]
+    assert all(ln == Line(ln.words, ln.page) for ln in lines)
+
+
 # --- fractions and stacked items -------------------------------------------------------------
 
 def _part(lines: list[Line], rules=()) -> Part:

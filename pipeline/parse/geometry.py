@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass, field
+from itertools import groupby
 from operator import attrgetter
 
 from pipeline.core.model import Segment, Word
@@ -17,10 +18,10 @@ TOL = 2.0  # points; borders drawn by word processors meet within this
 MIN_SEG = 4.0
 
 
-@dataclass
+@dataclass(slots=True)
 class Line:
     """Words on one printed line, built once from its words: its bounds and text are computed
-    then (the parser asks for them millions of times)."""
+    then (the parser asks for them millions of times; slots make the asking cheaper)."""
     words: list[Word]
     page: int
     x0: float = field(init=False)
@@ -66,39 +67,52 @@ class Line:
         return (self.page, self.top)
 
 
-_BY_TOP_X0, _BY_X0, _BY_TOP = attrgetter("top", "x0"), attrgetter("x0"), attrgetter("top")
+_BY_TOP_X0, _BY_X0, _HEIGHT = attrgetter("top", "x0"), attrgetter("x0"), attrgetter("top", "bottom", "size")
+
+
+def _grouped_line(words: list[Word], page: int, top: float, bottom: float, size: float) -> Line:
+    """A line of words in x order whose vertical bounds `group_lines` kept while gathering them
+    (the same minima and maxima `Line.__init__` would find again)."""
+    line = Line.__new__(Line)
+    w = words[0]
+    line.words, line.page, line.x0, line.top, line.bottom, line.size = words, page, w.x0, top, bottom, size
+    if len(words) == 1:
+        line.x1, line.text = w.x1, w.text
+        return line
+    x1 = w.x1
+    for w in words:
+        if w.x1 > x1:
+            x1 = w.x1
+    line.x1, line.text = x1, " ".join([w.text for w in words])
+    return line
+
 
 
 def group_lines(words: list[Word], page: int) -> list[Line]:
     """Words to lines: a word joins a line when its middle lies within the line's height (one of
-    the last three lines, with their running top, bottom and size; the last one, tried first,
-    takes most words)."""
+    the last three lines, with their running bottom and size; the last one, tried first, takes
+    most words). Words come by top, so a line's top is its first word's and the lines come out in
+    order of their tops. A word of the same top, bottom and size as the word before it joins the
+    same line (the line can only have grown towards it): words are taken in such runs, and a line
+    of one run (most lines) is in x order already."""
     if len(words) < 2:
         return [Line(list(words), page)] if words else []
-    by_top = sorted(words, key=_BY_TOP_X0)
-    w = by_top[0]
-    open_: list[list] = [[[w], w.top, w.bottom, w.size]]  # [words, top, bottom, size]
-    for w in by_top[1:]:
-        top, bottom, size = w.top, w.bottom, w.size
+    open_: list[list] = []  # [words, top, bottom, size, of several runs]
+    for (top, bottom, size), run in groupby(sorted(words, key=_BY_TOP_X0), _HEIGHT):
         cy = (top + bottom) / 2
-        ln = open_[-1]
-        if not abs(cy - (ln[1] + ln[2]) / 2) <= 0.45 * (ln[3] if ln[3] > size else size):
-            for ln in reversed(open_[-3:-1]):
-                if abs(cy - (ln[1] + ln[2]) / 2) <= 0.45 * (ln[3] if ln[3] > size else size):
-                    break
-            else:
-                open_.append([[w], top, bottom, size])
-                continue
-        ln[0].append(w)
-        if top < ln[1]:
-            ln[1] = top
-        if bottom > ln[2]:
-            ln[2] = bottom
-        if size > ln[3]:
-            ln[3] = size
-    lines = [Line(sorted(ln[0], key=_BY_X0) if len(ln[0]) > 1 else ln[0], page) for ln in open_]
-    lines.sort(key=_BY_TOP)
-    return lines
+        for ln in reversed(open_[-3:]):
+            if abs(cy - (ln[1] + ln[2]) / 2) <= 0.45 * (ln[3] if ln[3] > size else size):
+                ln[0] += run
+                if bottom > ln[2]:
+                    ln[2] = bottom
+                if size > ln[3]:
+                    ln[3] = size
+                ln[4] = True
+                break
+        else:
+            open_.append([list(run), top, bottom, size, False])
+    return [_grouped_line(sorted(ws, key=_BY_X0) if runs else ws, page, top, bottom, size)
+            for ws, top, bottom, size, runs in open_]
 
 
 def cluster(values: list[float], tol: float = TOL) -> list[float]:
