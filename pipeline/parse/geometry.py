@@ -6,7 +6,7 @@ cell; a horizontal segment that does not reach both borders of its column is not
 a rule inside a cell (a fraction bar or an underline)."""
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from itertools import groupby
 from operator import attrgetter
@@ -165,18 +165,27 @@ class Grid:
 
 
 def _components(hs: list[Segment], vs: list[Segment]) -> list[tuple[list[Segment], list[Segment]]]:
+    """The segments that touch, as tables: (horizontals, verticals) with at least two verticals."""
     sets = UnionFind(range(len(hs) + len(vs)))
+    spans = [(v.x0, v.y0 - TOL, v.y1 + TOL) for v in vs]
     for i, h in enumerate(hs):
-        for j, v in enumerate(vs):
-            if h.x0 - TOL <= v.x0 <= h.x1 + TOL and v.y0 - TOL <= h.y0 <= v.y1 + TOL:
-                sets.union(i, len(hs) + j)
+        left, right, y = h.x0 - TOL, h.x1 + TOL, h.y0
+        for j, (x, top, bottom) in enumerate(spans, len(hs)):
+            if left <= x <= right and top <= y <= bottom:
+                sets.union(i, j)
     find = sets.find
     groups: dict[int, tuple[list[Segment], list[Segment]]] = {}
     for i, h in enumerate(hs):
         groups.setdefault(find(i), ([], []))[0].append(h)
-    for j, v in enumerate(vs):
-        groups.setdefault(find(len(hs) + j), ([], []))[1].append(v)
+    for j, v in enumerate(vs, len(hs)):
+        groups.setdefault(find(j), ([], []))[1].append(v)
     return [g for g in groups.values() if g[0] and len(g[1]) >= 2]
+
+
+def _spanned(h: Segment, starts: list[float], ends: list[float]) -> range:
+    """The columns whose both borders the horizontal segment reaches (within TOL): starts and ends
+    are the column borders plus and minus TOL, both ascending, so the columns are a run."""
+    return range(bisect_left(starts, h.x0), bisect_right(ends, h.x1) - 1)
 
 
 def find_grids(segments: list[Segment], words: list[Word], page: int) -> tuple[list[Grid], list[Word]]:
@@ -188,9 +197,10 @@ def find_grids(segments: list[Segment], words: list[Word], page: int) -> tuple[l
         xs = cluster([v.x0 for v in cv])
         if len(xs) < 3 or xs[-1] - xs[0] < 100:
             continue
+        starts, ends = [x + TOL for x in xs], [x - TOL for x in xs]
         lines_at: dict[float, set[int]] = {}
         for h in ch:
-            cols = {i for i in range(len(xs) - 1) if h.x0 <= xs[i] + TOL and h.x1 >= xs[i + 1] - TOL}
+            cols = _spanned(h, starts, ends)
             if cols:
                 lines_at.setdefault(h.y0, set()).update(cols)
         for y in (min(v.y0 for v in cv), max(v.y1 for v in cv)):
@@ -222,7 +232,7 @@ def find_grids(segments: list[Segment], words: list[Word], page: int) -> tuple[l
         for h in hs:  # rules inside cells: horizontal segments that reach no column's both borders
             if not (xs[0] - TOL <= h.x0 and h.x1 <= xs[-1] + TOL and ys[0] < h.y0 < ys[-1]):
                 continue
-            if any(h.x0 <= xs[i] + TOL and h.x1 >= xs[i + 1] - TOL for i in range(ncol)):
+            if _spanned(h, starts, ends):
                 continue
             i = bisect_right(xs, (h.x0 + h.x1) / 2) - 1
             j = bisect_right(ys, h.y0) - 1
