@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 from pipeline.core.errors import ParseError
@@ -178,7 +179,7 @@ def _assemble(flow: _Flow, warnings: list[dict]) -> dict:
     decree = {"lampiran_of": value("lampiran"), "nomor": value("nomor"), "tanggal": value("tanggal"),
               "title": join_lines(texts[:cut]), "agency": join_lines(texts[cut:]), **read_body(flow.body)}
     tables = [table_rows(pos, no, warnings) for no, pos in enumerate(flow.positions, 1)]
-    known = single_entries([row for _, rows in tables for row in rows])  # the decree's own phrases
+    known = cache(lambda: single_entries([row for _, rows in tables for row in rows]))  # the decree's own phrases
     out_positions = []
     for (no, pos), (columns, rows) in zip(enumerate(flow.positions, 1), tables):
         jab = pos.fields.get("jabatan")

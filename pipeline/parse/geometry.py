@@ -262,21 +262,26 @@ def find_grids(segments: list[Segment], words: list[Word], page: int) -> tuple[l
 
 
 def bbox_of(lines: list[Line], fallback: list) -> list[list[float]]:
+    """[[page, x0, top, x1, bottom]] rounded, per page the lines are on (the fallback boxes without
+    lines)."""
     if not lines:
         return [list(b) for b in fallback]
-    pages: dict[int, list[float]] = {}
+    first = lines[0]
+    page, x0, top, x1, bottom = first.page, first.x0, first.top, first.x1, first.bottom
     for ln in lines:  # min/max as comparisons (as min and max keep the first of equals)
-        b = pages.get(ln.page)
-        if b is None:
-            pages[ln.page] = [ln.x0, ln.top, ln.x1, ln.bottom]
-            continue
-        if ln.x0 < b[0]:
-            b[0] = ln.x0
-        if ln.top < b[1]:
-            b[1] = ln.top
-        if ln.x1 > b[2]:
-            b[2] = ln.x1
-        if ln.bottom > b[3]:
-            b[3] = ln.bottom
-    return [[p, round(b[0], 2), round(b[1], 2), round(b[2], 2), round(b[3], 2)] for p, b in sorted(pages.items())]
+        if ln.page != page:
+            return _bbox_pages(lines)
+        if ln.x0 < x0:
+            x0 = ln.x0
+        if ln.top < top:
+            top = ln.top
+        if ln.x1 > x1:
+            x1 = ln.x1
+        if ln.bottom > bottom:
+            bottom = ln.bottom
+    return [[page, round(x0, 2), round(top, 2), round(x1, 2), round(bottom, 2)]]
 
+
+def _bbox_pages(lines: list[Line]) -> list[list[float]]:
+    """bbox_of lines on several pages (a cell broken over a page break)."""
+    return [box for page in sorted({ln.page for ln in lines}) for box in bbox_of([ln for ln in lines if ln.page == page], [])]

@@ -1,6 +1,7 @@
 """A position's table fragments -> logical rows -> one record per indicator, with cell boxes."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from pipeline.core.text import join_lines
@@ -77,8 +78,10 @@ def single_entries(rows: list[Row]) -> dict[str, set[str]]:
     return known
 
 
-def build_indicators(rows: list[Row], known: dict[str, set[str]]) -> list[dict]:
-    """A position's logical rows -> one record per indicator, stacked items split."""
+def build_indicators(rows: list[Row], known: Callable[[], dict[str, set[str]]]) -> list[dict]:
+    """A position's logical rows -> one record per indicator, stacked items split. `known` gives
+    the decree's own phrases (`single_entries`), asked only for items set as mere line breaks:
+    most decrees have none and never gather them."""
     uses_numbers = any(r.part("no").text for r in rows)
     sasaran: list[Sasaran] = []
     records: list[dict] = []
@@ -101,7 +104,8 @@ def build_indicators(rows: list[Row], known: dict[str, set[str]]) -> list[dict]:
         tol = 0.5 * (ind.lines[0].size if ind.lines else 8)
         starts = [ind.lines.index(item[3][0]) for item in items[1:] if item[3]]
         breaks = bool(starts) and not any(blank_before(ind.lines, k) for k in starts)
-        split = {key: entries(part, anchors, tol, breaks, key in SHARED_ROLES, known.get(key, set()))
+        phrases = known() if breaks else {}  # only items set as line breaks weigh them
+        split = {key: entries(part, anchors, tol, breaks, key in SHARED_ROLES, phrases.get(key, set()))
                  for key, part in row.parts.items() if key not in ("no", "sasaran", "indikator")}
         for key in SHARED_ROLES + tuple(k for k in split if k.startswith("extra:")):
             if key in split and len(items) > 1 and all(not p.lines for p in split[key][1:]):
