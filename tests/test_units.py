@@ -92,6 +92,18 @@ def test_grid_from_segments_with_a_merged_cell():
     assert [w.text for w in outside] == ["outside"]
 
 
+def test_tables_apart_are_grids_apart():
+    """Segments that touch make one table; a table elsewhere on the page, or a lone rule, does not
+    join it."""
+    first = _grid_segments([50, 200, 400], [100, 150, 200])
+    second = _grid_segments([50, 250, 400], [400, 450])
+    lone = [Segment(450, 50, 450, 90), Segment(60, 300, 300, 300)]
+    grids, _ = find_grids(second + lone + first, [word("a", 60, 120), word("b", 60, 420)], page=1)
+    assert [(g.top, g.n_rows, [round(x) for x in g.xs]) for g in grids] == [
+        (100, 2, [50, 200, 400]), (400, 1, [50, 250, 400])]
+    assert [w.text for w in grids[0].cell(0, 0).words] == ["a"]
+
+
 def test_short_rule_inside_a_cell_is_a_rule_not_a_row():
     xs, ys = [50, 300, 400], [100, 200]  # a table needs two columns and 100 pt of width
     segs = _grid_segments(xs, ys) + [Segment(60, 150, 200, 150)]  # a fraction bar

@@ -1,4 +1,4 @@
-"""Disjoint sets (union-find), for grouping ruling segments into tables and forms into clusters."""
+"""Disjoint sets (union-find), for grouping forms into clusters."""
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable

@@ -12,7 +12,6 @@ from itertools import groupby
 from operator import attrgetter
 
 from pipeline.core.model import Segment, Word
-from pipeline.core.unionfind import UnionFind
 
 TOL = 2.0  # points; borders drawn by word processors meet within this
 MIN_SEG = 4.0
@@ -165,21 +164,37 @@ class Grid:
 
 
 def _components(hs: list[Segment], vs: list[Segment]) -> list[tuple[list[Segment], list[Segment]]]:
-    """The segments that touch, as tables: (horizontals, verticals) with at least two verticals."""
-    sets = UnionFind(range(len(hs) + len(vs)))
+    """The segments that touch one another, as tables: (horizontals, verticals) with at least two
+    verticals, each in the given order, the tables in the order of their first horizontal."""
     spans = [(v.x0, v.y0 - TOL, v.y1 + TOL) for v in vs]
+    touched: list[list[int]] = []  # per horizontal, the verticals it touches
+    touching: list[list[int]] = [[] for _ in vs]  # per vertical, the horizontals touching it
     for i, h in enumerate(hs):
         left, right, y = h.x0 - TOL, h.x1 + TOL, h.y0
-        for j, (x, top, bottom) in enumerate(spans, len(hs)):
-            if left <= x <= right and top <= y <= bottom:
-                sets.union(i, j)
-    find = sets.find
-    groups: dict[int, tuple[list[Segment], list[Segment]]] = {}
-    for i, h in enumerate(hs):
-        groups.setdefault(find(i), ([], []))[0].append(h)
-    for j, v in enumerate(vs, len(hs)):
-        groups.setdefault(find(j), ([], []))[1].append(v)
-    return [g for g in groups.values() if g[0] and len(g[1]) >= 2]
+        js = [j for j, (x, top, bottom) in enumerate(spans) if left <= x <= right and top <= y <= bottom]
+        touched.append(js)
+        for j in js:
+            touching[j].append(i)
+    h_seen, v_seen = [False] * len(hs), [False] * len(vs)
+    out = []
+    for first in range(len(hs)):
+        if h_seen[first]:
+            continue
+        h_seen[first] = True
+        h_in, v_in, todo = [first], [], [first]
+        while todo:
+            for j in touched[todo.pop()]:
+                if not v_seen[j]:
+                    v_seen[j] = True
+                    v_in.append(j)
+                    for i in touching[j]:
+                        if not h_seen[i]:
+                            h_seen[i] = True
+                            h_in.append(i)
+                            todo.append(i)
+        if len(v_in) >= 2:
+            out.append(([hs[i] for i in sorted(h_in)], [vs[j] for j in sorted(v_in)]))
+    return out
 
 
 def _spanned(h: Segment, starts: list[float], ends: list[float]) -> range:
