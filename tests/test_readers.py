@@ -205,3 +205,74 @@ def test_compiled_loops_give_the_ctypes_arrays(pdfs):
             textpage.close()
         doc.close()
     assert checked > 10_000
+
+
+def _random_chars(rng):
+    """build_words' arguments for a made-up page: lines with jitter and ties, letter spacing (none,
+    wide, condensed), text drawn backwards, blanks, fonts changing mid-line, ligatures and accents;
+    the text as code points or, like pdfplumber's, as str (some of two characters)."""
+    import numpy as np  # noqa: PLC0415
+
+    m = int(rng.integers(1, 400))
+    line = np.sort(rng.integers(0, 12, m))
+    spacing = rng.choice([0.0, 0.0, 0.05, 0.3, 1.6, -0.4], 12)[line]
+    advance = rng.choice([4.0, 5.5, 6.25], m)
+    x0 = np.round(20 + np.cumsum(advance + spacing + rng.choice([0, 0, 0, 0, 3.0, -40.0], m)), 1)
+    x1 = x0 + advance
+    top = line * 12.0 + np.round(rng.choice([0.0, 0.0, 0.5, 1.5, 2.5], m), 1)
+    x0[rng.random(m) < 0.02] = -0.0  # a word's least x0 may be -0.0, or 0.0 ...
+    x1[rng.random(m) < 0.02] = 0.0  # ... and its greatest x1 0.0
+    run = np.cumsum(rng.random(m) < 0.05)
+    size = np.array([10.0, 12.0, 9.5])[run % 3]
+    key = run % 4
+    bold = (run % 5) == 1
+    codes = rng.choice([ord(c) for c in "abcdeXYZ019.,-  \u00e9\ufb01\ufb02"], m).astype(np.uint32)
+    blank = codes == 32
+    text = codes
+    if rng.random() < 0.5:
+        text = [chr(c) if rng.random() < 0.9 else chr(c) * 2 for c in codes.tolist()]
+    return text, blank, x0, x1, top, size, key, bold
+
+
+def test_compiled_words_are_the_numpy_words(pdfs, monkeypatch):
+    """build_words in C (_chars.c) gives the numpy rule's words, each float exact (repr), on every
+    page of the corpus through both readers (code points from PDFium, str from pdfplumber) and on
+    made-up pages; it declines only what numpy alone defines (a coordinate not finite, or -0.0)."""
+    import numpy as np  # noqa: PLC0415
+
+    from pipeline.readers import pdfium, plumber, words  # noqa: PLC0415
+
+    assert words._native is not None, "pipeline/readers/_chars.c was not built: run `make setup`"
+    calls = []
+
+    def record(*args):
+        calls.append(args)
+        return words.build_words(*args)
+
+    for module in (pdfium, plumber):
+        monkeypatch.setattr(module, "build_words", record)
+        for path in pdfs:
+            for _ in module.read_pdf(path):
+                pass
+    assert {isinstance(c[0], list) for c in calls} == {False, True}
+    read = len(calls)
+    rng = np.random.default_rng(20)
+    calls += [_random_chars(rng) for _ in range(1000)]
+    declined = []
+    for i, args in enumerate(calls):
+        compiled = words.compiled_words(*args)
+        if compiled is None:
+            declined.append(i)
+        else:
+            assert repr(compiled) == repr(words.build_words(*args, native=False)), i
+    assert not [i for i in declined if i < read] and len(declined) < 100, declined
+    assert sum(len(words.build_words(*c)) for c in calls) > 50_000
+    # declined: a word whose least x0 is both 0.0 and -0.0; a coordinate not finite
+    two = (np.array([97, 98], dtype=np.uint32), np.zeros(2, bool), np.array([-0.0, 0.0]), np.array([3.0, 5.0]),
+           np.zeros(2), np.full(2, 10.0), np.zeros(2, np.int64), np.zeros(2, bool))
+    assert words.compiled_words(*two) is None
+    for odd in (np.nan, np.inf):
+        text, blank, x0, *rest = calls[0]
+        x0 = x0.copy()
+        x0[0] = odd
+        assert words.compiled_words(text, blank, x0, *rest) is None

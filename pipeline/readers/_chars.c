@@ -38,10 +38,21 @@
  *   counts     k int32: segments per path (written)
  *   points     cap x 2 float32, kinds cap int32, closes cap bytes: the segments of all paths in order
  *              (written while they fit; the caller calls again with cap = the returned total)
+ *
+ * words(text, blank, x0, x1, top, size, key, bold, word, slots, ligatures) -> list of Word, or None
+ *   readers/words.py's build_words in one pass (its numpy path is the rule and the fallback):
+ *   text       m uint32 code points, or a list of m str
+ *   blank, bold m bytes (bool); x0, x1, top, size m float64; key m int64
+ *   word       the Word class; slots its 7 member descriptors in field order; ligatures the table
+ *   None when a coordinate is not finite, or a word's least or greatest value is 0 and both 0.0 and
+ *   -0.0 are among its values: numpy's min/max choose between those by SIMD lane, which no plain loop
+ *   reproduces, so those pages take the numpy path.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <math.h>
 #include <stdint.h>
+#include <string.h>
 
 typedef void *(*get_object_fn)(void *, int);
 typedef int (*is_generated_fn)(void *, int);
@@ -251,11 +262,310 @@ static PyObject *paths(PyObject *self, PyObject *args) {
     return PyLong_FromSsize_t(total);
 }
 
+/* --- words ------------------------------------------------------------------------------------ */
+
+#define X_TOL 1.5
+#define Y_TOL 2.0
+#define SPACE_SHARE 0.15
+#define SPACED 0.1
+
+/* The buffer of an array of n items of one of the format characters `kinds` and `size` bytes each,
+ * held in `v`; NULL with an exception set otherwise. */
+static void *take_array(Views *v, PyObject *obj, Py_ssize_t n, const char *kinds, Py_ssize_t size,
+                        const char *name) {
+    Py_buffer *view = &v->view[v->n];
+    if (PyObject_GetBuffer(obj, view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0)
+        return NULL;
+    v->n++;
+    const char *f = view->format ? view->format : "B";
+    if (*f == '<' || *f == '=' || *f == '@')
+        f++;
+    if (view->itemsize != size || !*f || f[1] || !strchr(kinds, *f) || view->len != n * size) {
+        PyErr_Format(PyExc_ValueError, "%s: %zd items of '%s' (%zd bytes), %zd of %zd bytes needed", name,
+                     view->itemsize ? view->len / view->itemsize : 0, view->format ? view->format : "B",
+                     view->itemsize, n, size);
+        return NULL;
+    }
+    return view->buf;
+}
+
+/* Sorts idx[0..n) stably by key[idx] (tmp: room for n/2 + 1). Text is mostly drawn in order: a
+ * sorted stretch costs one pass. */
+static void sort_by(Py_ssize_t *idx, Py_ssize_t n, const double *key, Py_ssize_t *tmp) {
+    Py_ssize_t i = 1;
+    while (i < n && !(key[idx[i]] < key[idx[i - 1]]))
+        i++;
+    if (i >= n)
+        return;
+    if (n <= 16) {
+        for (; i < n; i++) {
+            Py_ssize_t x = idx[i], j = i;
+            for (; j > 0 && key[x] < key[idx[j - 1]]; j--)
+                idx[j] = idx[j - 1];
+            idx[j] = x;
+        }
+        return;
+    }
+    Py_ssize_t h = n / 2, a = 0, b = h, k = 0;
+    sort_by(idx, h, key, tmp);
+    sort_by(idx + h, n - h, key, tmp);
+    memcpy(tmp, idx, h * sizeof(Py_ssize_t));
+    while (a < h && b < n)
+        idx[k++] = key[idx[b]] < key[tmp[a]] ? idx[b++] : tmp[a++];
+    while (a < h)
+        idx[k++] = tmp[a++];
+}
+
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static int all_finite(const double *a, Py_ssize_t n) {
+    for (Py_ssize_t i = 0; i < n; i++)
+        if (!isfinite(a[i]))
+            return 0;
+    return 1;
+}
+
+/* Whether both 0.0 and -0.0 are among the values of the chars at[0..n) (a[c], or a[c] + b[c]). */
+static int both_zeros(const double *a, const double *b, const Py_ssize_t *at, Py_ssize_t n) {
+    int seen = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        double x = b ? a[at[i]] + b[at[i]] : a[at[i]];
+        if (x == 0)
+            seen |= signbit(x) ? 2 : 1;
+    }
+    return seen == 3;
+}
+
+/* A Word from its text (stolen) and values; NULL with an exception set. */
+static PyObject *make_word(PyTypeObject *type, PyObject *const *slots, PyObject *text, double x0, double x1,
+                           double top, double bottom, double size, int bold) {
+    PyObject *w = text ? type->tp_alloc(type, 0) : NULL;
+    PyObject *values[7] = {text, PyFloat_FromDouble(x0), PyFloat_FromDouble(x1), PyFloat_FromDouble(top),
+                           PyFloat_FromDouble(bottom), PyFloat_FromDouble(size), PyBool_FromLong(bold)};
+    for (int s = 0; s < 7; s++) {
+        if (w && (!values[s] || Py_TYPE(slots[s])->tp_descr_set(slots[s], w, values[s]) < 0))
+            Py_CLEAR(w);
+        Py_XDECREF(values[s]);
+    }
+    return w;
+}
+
+static PyObject *words(PyObject *self, PyObject *args) {
+    PyObject *text_o, *blank_o, *x0_o, *x1_o, *top_o, *size_o, *key_o, *bold_o, *type_o, *slots_o, *ligatures;
+    if (!PyArg_ParseTuple(args, "OOOOOOOOO!O!O!", &text_o, &blank_o, &x0_o, &x1_o, &top_o, &size_o, &key_o, &bold_o,
+                          &PyType_Type, &type_o, &PyTuple_Type, &slots_o, &PyDict_Type, &ligatures))
+        return NULL;
+    if (PyTuple_GET_SIZE(slots_o) != 7) {
+        PyErr_SetString(PyExc_ValueError, "slots: 7 descriptors needed");
+        return NULL;
+    }
+    PyObject *const *slots = &PyTuple_GET_ITEM(slots_o, 0);
+    for (int s = 0; s < 7; s++)
+        if (!Py_TYPE(slots[s])->tp_descr_set) {
+            PyErr_SetString(PyExc_TypeError, "slots: data descriptors needed");
+            return NULL;
+        }
+    int listed = PyList_Check(text_o);
+    Views v = {.n = 0};
+    Py_ssize_t m = PyObject_Length(blank_o);
+    if (m >= 0 && listed && PyList_GET_SIZE(text_o) != m) {
+        PyErr_SetString(PyExc_ValueError, "text: one item per character needed");
+        m = -1;
+    }
+    const double *x0 = NULL, *x1 = NULL, *top = NULL, *size = NULL;
+    const int64_t *key = NULL;
+    const unsigned char *blank = NULL, *bold = NULL;
+    const uint32_t *codes = NULL;
+    if (m >= 0 && (listed || (codes = take_array(&v, text_o, m, "I", 4, "text")))
+        && (blank = take_array(&v, blank_o, m, "?", 1, "blank")) && (x0 = take_array(&v, x0_o, m, "d", 8, "x0"))
+        && (x1 = take_array(&v, x1_o, m, "d", 8, "x1")) && (top = take_array(&v, top_o, m, "d", 8, "top"))
+        && (size = take_array(&v, size_o, m, "d", 8, "size")) && (key = take_array(&v, key_o, m, "lq", 8, "key")))
+        bold = take_array(&v, bold_o, m, "?", 1, "bold");
+    if (!bold) {
+        release(&v);
+        return NULL;
+    }
+    if (!all_finite(x0, m) || !all_finite(x1, m) || !all_finite(top, m) || !all_finite(size, m)) {
+        release(&v);
+        Py_RETURN_NONE;
+    }
+    PyTypeObject *type = (PyTypeObject *)type_o;
+    PyObject *out = NULL, *joined = NULL, *empty = NULL;
+    /* index arrays: by_top, line (per char), order, kept, nblank, tmp; per kept char: brk, gaps */
+    Py_ssize_t *mem = PyMem_Malloc(6 * (m + 1) * sizeof(Py_ssize_t) + (m + 1) * (sizeof(double) + 2));
+    if (!mem) {
+        release(&v);
+        return PyErr_NoMemory();
+    }
+    Py_ssize_t *by_top = mem, *line = mem + (m + 1), *order = mem + 2 * (m + 1), *kept = mem + 3 * (m + 1);
+    Py_ssize_t *nblank = mem + 4 * (m + 1), *tmp = mem + 5 * (m + 1);
+    double *gaps = (double *)(mem + 6 * (m + 1));
+    unsigned char *brk = (unsigned char *)(gaps + (m + 1)), *spaced = brk + (m + 1);
+    /* lines: each group (run of one key) sorted by top, a line starts with its group or after a step
+     * of more than Y_TOL; numbered 0.. in that order, so line numbers grow with the group */
+    Py_ssize_t lines = 0;
+    for (Py_ssize_t s = 0, e; s < m; s = e) {
+        for (e = s + 1; e < m && key[e] == key[s]; e++)
+            ;
+        for (Py_ssize_t i = s; i < e; i++)
+            by_top[i] = i;
+        sort_by(by_top + s, e - s, top, tmp);
+        for (Py_ssize_t i = s; i < e; i++) {
+            if (i == s || top[by_top[i]] - top[by_top[i - 1]] > Y_TOL)
+                lines++;
+            line[by_top[i]] = lines - 1;
+        }
+    }
+    /* reading order: by line (stable: a counting sort), then x0 within each line, ties in stream order */
+    Py_ssize_t *first = tmp; /* line starts, then the lines' fill positions; tmp is free again after */
+    memset(first, 0, (lines + 1) * sizeof(Py_ssize_t));
+    for (Py_ssize_t i = 0; i < m; i++)
+        first[line[i] + 1]++;
+    for (Py_ssize_t l = 0; l < lines; l++)
+        first[l + 1] += first[l];
+    for (Py_ssize_t i = 0; i < m; i++)
+        order[first[line[i]]++] = i;
+    for (Py_ssize_t s = 0, e; s < m; s = e) {
+        for (e = s + 1; e < m && line[order[e]] == line[order[s]]; e++)
+            ;
+        sort_by(order + s, e - s, x0, tmp);
+    }
+    /* the non-blank chars in reading order, each with the count of blanks before it */
+    Py_ssize_t k = 0, nb = 0;
+    for (Py_ssize_t j = 0; j < m; j++) {
+        if (blank[order[j]])
+            nb++;
+        else {
+            kept[k] = order[j];
+            nblank[k++] = nb;
+        }
+    }
+    if (!k) {
+        out = PyList_New(0);
+        goto done;
+    }
+    /* breaks: the gap rule of pdfplumber (wider than X_TOL), measured from a letter-spaced line's
+     * usual gap (the median of its gaps between touching glyphs) where that is beyond SPACED */
+    brk[0] = 1;
+    for (Py_ssize_t i = 0; i + 1 < k; i++) {
+        Py_ssize_t p = kept[i], q = kept[i + 1];
+        double gap = x0[q] - x1[p];
+        int same_line = line[p] == line[q] && nblank[i] == nblank[i + 1];
+        brk[i + 1] = !same_line || x0[q] < x0[p] || fabs(top[q] - top[p]) > Y_TOL || gap > X_TOL;
+        spaced[i] = same_line && fabs(gap) < size[p] / 3 && fabs(gap) > SPACED;
+    }
+    for (Py_ssize_t s = 0, e; s + 1 < k; s = e) { /* the gaps of one line: their left chars' line */
+        int loose = 0;
+        for (e = s; e + 1 < k && line[kept[e]] == line[kept[s]]; e++)
+            loose |= spaced[e];
+        if (!loose)
+            continue;
+        Py_ssize_t c = 0;
+        for (Py_ssize_t i = s; i < e; i++) {
+            Py_ssize_t p = kept[i], q = kept[i + 1];
+            double gap = x0[q] - x1[p];
+            if (line[p] == line[q] && nblank[i] == nblank[i + 1] && fabs(gap) < size[p] / 3)
+                gaps[c++] = gap;
+        }
+        qsort(gaps, c, sizeof(double), cmp_double);
+        double usual = (gaps[(c - 1) / 2] + gaps[c / 2]) / 2;
+        if (!(fabs(usual) > SPACED))
+            continue;
+        for (Py_ssize_t i = s; i < e; i++) {
+            Py_ssize_t p = kept[i], q = kept[i + 1];
+            double share = SPACE_SHARE * size[p];
+            int same_line = line[p] == line[q] && nblank[i] == nblank[i + 1];
+            brk[i + 1] = !same_line || x0[q] < x0[p] || fabs(top[q] - top[p]) > Y_TOL
+                         || x0[q] - x1[p] > usual + (share > X_TOL ? share : X_TOL);
+        }
+    }
+    Py_ssize_t n_words = 0;
+    for (Py_ssize_t i = 0; i < k; i++)
+        n_words += brk[i];
+    if (!listed) { /* the kept code points decoded as one string (as numpy's path does), then sliced */
+        uint32_t *buf = (uint32_t *)tmp;
+        for (Py_ssize_t i = 0; i < k; i++)
+            buf[i] = codes[kept[i]];
+        int order_le = -1;
+        joined = PyUnicode_DecodeUTF32((const char *)buf, 4 * k, NULL, &order_le);
+        if (!joined)
+            goto done;
+    }
+    else if (!(empty = PyUnicode_FromStringAndSize("", 0)))
+        goto done;
+    int ascii = joined ? PyUnicode_IS_ASCII(joined) : 1;
+    out = PyList_New(n_words);
+    for (Py_ssize_t a = 0, b, w = 0; out && a < k; a = b, w++) {
+        for (b = a + 1; b < k && !brk[b]; b++)
+            ;
+        PyObject *t;
+        if (joined)
+            t = PyUnicode_Substring(joined, a, b);
+        else {
+            PyObject *part = PyList_New(b - a);
+            for (Py_ssize_t i = a; part && i < b; i++) {
+                PyObject *c = PyList_GET_ITEM(text_o, kept[i]);
+                Py_INCREF(c);
+                PyList_SET_ITEM(part, i - a, c);
+            }
+            t = part ? PyUnicode_Join(empty, part) : NULL;
+            Py_XDECREF(part);
+            ascii &= t && PyUnicode_IS_ASCII(t);
+        }
+        double lo = x0[kept[a]], hi = x1[kept[a]], up = top[kept[a]], down = top[kept[a]] + size[kept[a]];
+        for (Py_ssize_t i = a + 1; i < b; i++) {
+            Py_ssize_t p = kept[i];
+            double bottom = top[p] + size[p];
+            lo = x0[p] < lo ? x0[p] : lo;
+            hi = x1[p] > hi ? x1[p] : hi;
+            up = top[p] < up ? top[p] : up;
+            down = bottom > down ? bottom : down;
+        }
+        if ((lo == 0 && both_zeros(x0, NULL, kept + a, b - a)) || (hi == 0 && both_zeros(x1, NULL, kept + a, b - a))
+            || (up == 0 && both_zeros(top, NULL, kept + a, b - a))
+            || (down == 0 && both_zeros(top, size, kept + a, b - a))) {
+            Py_XDECREF(t);
+            Py_CLEAR(out);
+            out = Py_None;
+            Py_INCREF(out);
+            goto done;
+        }
+        PyObject *word = make_word(type, slots, t, lo, hi, up, down, size[kept[a]], bold[kept[a]]);
+        if (!word)
+            Py_CLEAR(out);
+        else
+            PyList_SET_ITEM(out, w, word);
+    }
+    if (out && !ascii) /* ligatures (never ASCII) expanded as pdfplumber does */
+        for (Py_ssize_t w = 0; w < n_words; w++) {
+            PyObject *word = PyList_GET_ITEM(out, w);
+            PyObject *t = PyObject_GetAttrString(word, "text");
+            PyObject *u = t ? PyObject_CallMethod(t, "translate", "O", ligatures) : NULL;
+            Py_XDECREF(t);
+            if (!u || Py_TYPE(slots[0])->tp_descr_set(slots[0], word, u) < 0) {
+                Py_XDECREF(u);
+                Py_CLEAR(out);
+                break;
+            }
+            Py_DECREF(u);
+        }
+done:
+    Py_XDECREF(joined);
+    Py_XDECREF(empty);
+    PyMem_Free(mem);
+    release(&v);
+    return out;
+}
+
 static PyMethodDef methods[] = {
     {"fill", fill, METH_VARARGS, "Per-character PDFium data of one text page in one call."},
     {"runs", runs, METH_VARARGS, "Per-text-object PDFium data of one text page in one call."},
     {"objects", objects, METH_VARARGS, "The page objects of a page or form and their types in one call."},
     {"paths", paths, METH_VARARGS, "Draw mode, matrix and segments of path objects in one call."},
+    {"words", words, METH_VARARGS, "The words of a page's characters (readers/words.py's rule) in one call."},
     {NULL, NULL, 0, NULL},
 };
 

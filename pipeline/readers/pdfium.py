@@ -77,6 +77,7 @@ _font_size = _bare(pr.FPDFText_GetFontSize, ctypes.c_double)
 _char_matrix = _bare(pr.FPDFText_GetMatrix, _INT)
 _obj_font = _proto(pr.FPDFTextObj_GetFont, ctypes.c_size_t, _VP)
 _font_name = _proto(pr.FPDFFont_GetBaseFontName, ctypes.c_ulong, _VP, ctypes.c_char_p, ctypes.c_ulong)
+_get_text = _proto(pr.FPDFText_GetText, _INT, _VP, _INT, _INT, _VP)  # into a numpy buffer: no ctypes array type per page
 # page objects and paths
 _count_objects = _proto(pr.FPDFPage_CountObjects, _INT, _VP)
 _get_object = _proto(pr.FPDFPage_GetObject, _VP, _VP, _INT)
@@ -109,19 +110,20 @@ def _open(path: Path) -> pdfium.PdfDocument:
 # --- words -----------------------------------------------------------------------------------
 
 class _Fonts:
-    """Base font name per PDFium font handle (one lookup per font and page)."""
+    """Base font name and boldness per PDFium font handle (one lookup per font and page)."""
 
     def __init__(self):
         self.names: dict[int, str] = {}
+        self.bold: dict[int, bool] = {}
         self._buf = ctypes.create_string_buffer(256)
 
-    def name(self, font: int) -> str:
-        n = self.names.get(font)
-        if n is None:
+    def learn(self, fonts: list[int]) -> None:
+        """Look up the fonts not seen yet (a page has a few, used by a hundred text objects)."""
+        for font in set(fonts).difference(self.names):
             k = _font_name(font, self._buf, 256) if font else 0
-            n = self._buf.value.decode("latin-1") if k else ""
-            self.names[font] = n
-        return n
+            name = self._buf.value.decode("latin-1") if k else ""
+            self.names[font] = name
+            self.bold[font] = "bold" in name.lower()
 
 
 class _Scratch(threading.local):
@@ -213,25 +215,26 @@ def run_arrays(tpv, first: np.ndarray, run_objs: np.ndarray, native: bool = True
     return matrices, sizes, fonts
 
 
-def _run_frames(matrices: np.ndarray) -> tuple[list[int], np.ndarray]:
+def _run_frames(matrices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per text object, from its first char's matrix: the baseline direction (quarter turns
     counter-clockwise) and the vertical scale, which PDFium leaves out of the font size and pdfminer
     puts in (Chromium sets 12.66 pt text under a 0.75 transform: 9.49 pt on the page)."""
     a, b, c, d = matrices[:, :4].astype(np.float64).T
     quarters = np.round(np.arctan2(b, a) / (np.pi / 2)).astype(np.int64) % 4
-    return quarters.tolist(), np.hypot(c, d)
+    return quarters, np.hypot(c, d)
 
 
 def _chars(textpage):
-    """The page's real characters in stream order: code points, origins (x, y up) and loose boxes
-    (left, top, right, bottom; y up) in unrotated user space, and the text object of each."""
+    """The page's real characters in stream order: code points, origins (x, y up) in unrotated
+    user space, and the text object of each; the non-blank ones (solid) and their loose boxes
+    (left, top, right, bottom; y up)."""
     tpv = ctypes.c_void_p(_addr(textpage))
     n = pr.FPDFText_CountChars(textpage)
     if n <= 0:
         return None
-    buf = (ctypes.c_uint16 * (n + 1))()
-    got = pr.FPDFText_GetText(textpage, 0, n, buf)
-    codes = np.frombuffer(buf, dtype=np.uint16, count=n).astype(np.uint32)
+    buf = np.empty(n + 1, dtype=np.uint16)
+    got = _get_text(tpv.value, 0, n, buf.ctypes.data)
+    codes = buf[:n].astype(np.uint32)
     if got - 1 != n or ((codes >= 0xD800) & (codes < 0xE000)).any():  # surrogates: one code per char
         codes = np.fromiter((pr.FPDFText_GetUnicode(textpage, i) for i in range(n)), np.uint32, n)
     codes[codes == 0xFFFE] = 0x2D  # PDFium marks a hyphen ending a line; pdfplumber keeps the "-"
@@ -252,7 +255,7 @@ def _chars(textpage):
     # the right edge only matters for non-blank chars: the advance box when the font states
     # ascent/descent, else PDFium's glyph box
     solid = np.flatnonzero(~blank)
-    boxes = boxes[real].astype(np.float64)
+    boxes = boxes[real[solid]].astype(np.float64)
     after = np.searchsorted(real, between) - 1  # the real char before each made-up space
     ok = (after >= 0) & (after + 1 < m)
     after = after[ok]
@@ -269,15 +272,19 @@ def _words(textpage, width: float, height: float, rotation: int, fonts: _Fonts) 
     tpv, real, codes, objs, blank, origin, boxes, solid, after = got
     m = len(real)
     # per text object (runs of one object): size, font, direction; all its chars share them
-    starts = np.flatnonzero(changes(objs))
-    run_len = np.diff(starts, append=m)
+    new_run = changes(objs)
+    starts = np.flatnonzero(new_run)
+    run = np.cumsum(new_run) - 1  # each char's text object, numbered
     matrices, sizes, font_o = run_arrays(tpv, real[starts], objs[starts])
-    quarter_o, scale_o = _run_frames(matrices)
-    size_o = (sizes * scale_o).tolist()  # a scale of 1.0 leaves the size exact
-    names = list(map(fonts.name, font_o.tolist()))
-    turns = reading_turn(np.array(quarter_o), run_len, rotation)
+    quarters, scale_o = _run_frames(matrices)
+    size_o = sizes * scale_o  # a scale of 1.0 leaves the size exact
+    font_o = font_o.tolist()
+    fonts.learn(font_o)
+    turns = reading_turn(quarters, np.bincount(run), rotation)  # each weighted by its chars
+    # a key per (direction, size, font): the first text object's number
     keys: dict[tuple, int] = {}
-    key_o = [keys.setdefault(k, len(keys)) for k in zip(quarter_o, size_o, names)]
+    key_o = list(map(keys.setdefault, zip(quarters.tolist(), size_o.tolist(), map(fonts.names.__getitem__, font_o)),
+                     range(len(font_o))))
 
     # the origin is the baseline's left end. pdfminer: bottom = baseline + the font descriptor's
     # descent, top = bottom - size; LibreOffice states Descent 0, which pdfminer takes as is. PDFium
@@ -286,13 +293,11 @@ def _words(textpage, width: float, height: float, rotation: int, fonts: _Fonts) 
     # higher than pdfplumber's.
     x0, base = turn_points(origin[:, 0], height - origin[:, 1], turns, width, height)
     x1 = x0.copy()
-    bx0, bx1, _, _ = turn_box(boxes[solid, 0], boxes[solid, 2], height - boxes[solid, 1],
-                              height - boxes[solid, 3], turns, width, height)
-    x1[solid] = np.maximum(bx1, x0[solid])
-    size = np.repeat(np.array(size_o), run_len)
+    left, up, right, down = boxes.T  # the box's right edge in the reading frame: one of its corners'
+    x1[solid] = np.maximum(np.maximum(turn_points(left, height - up, turns, width, height)[0],
+                                      turn_points(right, height - down, turns, width, height)[0]), x0[solid])
+    size = size_o[run]
     top = base - size
-    key = np.repeat(np.array(key_o), run_len)
-    bold = np.repeat(np.array(["bold" in nm.lower() for nm in names]), run_len)
     if len(after):
         # a made-up space between text objects where the glyphs stand at least WORD_GAP em apart, on
         # one line, is a word space: kept as a blank right after the char before it
@@ -300,10 +305,14 @@ def _words(textpage, width: float, height: float, rotation: int, fonts: _Fonts) 
         gap = x0[q] - x1[p]
         p = p[(gap >= WORD_GAP * size[p]) & (x0[q] > x0[p]) & (np.abs(top[q] - top[p]) <= Y_TOL)]
         if len(p):
-            take = np.insert(np.arange(len(codes)), p + 1, p)  # each blank copies the char before it
-            spaces = p + 1 + np.arange(len(p))  # where the blanks land
-            codes, blank, x0, x1, top, size, key, bold = (a[take] for a in (codes, blank, x0, x1, top, size, key, bold))
+            twice = np.ones(m, dtype=np.int64)
+            twice[p] = 2
+            take = np.repeat(np.arange(m), twice)  # each blank copies the char before it
+            spaces = p + np.arange(1, len(p) + 1)  # where the blanks land
+            codes, blank, x0, x1, top, size, run = (a[take] for a in (codes, blank, x0, x1, top, size, run))
             codes[spaces], blank[spaces], x0[spaces] = 0x20, True, x1[spaces]
+    key = np.array(key_o)[run]
+    bold = np.array(list(map(fonts.bold.__getitem__, font_o)))[run]
     return build_words(codes, blank, x0, x1, top, size, key, bold), turns
 
 
