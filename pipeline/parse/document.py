@@ -22,6 +22,7 @@ from pipeline.parse.indicators import build_indicators, single_entries, table_ro
 from pipeline.parse.labels import Field, PositionBlock, split_items, split_label
 from pipeline.parse.rows import CORE_ROLES, role_of
 from pipeline.readers import integrity, open_pages
+from pipeline.readers.ocr import OcrWord
 
 PARSER_VERSION = "1"
 AGENCY = re.compile(r"^(DINAS|BADAN|SEKRETARIAT|INSPEKTORAT|KECAMATAN|KELURAHAN|SATUAN|RUMAH\s+SAKIT|RSUD|"
@@ -153,7 +154,8 @@ def parse_pages(pages: list[PageContent]) -> dict:
             flow.line(it)
     if not flow.positions:
         raise ParseError(f"no IKI position block ('Jabatan :') found on {len(pages)} pages")
-    return _assemble(flow, [])
+    ocr = any(issubclass(kind, OcrWord) for pg in pages for kind in set(map(type, pg.words)))
+    return _assemble(flow, [], ocr)
 
 
 def _continues(fld: Field, ln: Line) -> bool:
@@ -165,7 +167,7 @@ def _continues(fld: Field, ln: Line) -> bool:
     return fld.key in ("tugas", "fungsi") or ln.bold == fld.bold
 
 
-def _assemble(flow: _Flow, warnings: list[dict]) -> dict:
+def _assemble(flow: _Flow, warnings: list[dict], ocr: bool) -> dict:
     header = flow.header
 
     def value(key: str) -> str:
@@ -185,7 +187,7 @@ def _assemble(flow: _Flow, warnings: list[dict]) -> dict:
         jab = pos.fields.get("jabatan")
         tugas_numbered, tugas = split_items(pos.fields["tugas"].lines) if "tugas" in pos.fields else (False, [])
         fungsi_numbered, fungsi = split_items(pos.fields["fungsi"].lines) if "fungsi" in pos.fields else (False, [])
-        indicators = build_indicators(rows, known)
+        indicators = build_indicators(rows, known, ocr)
         if not pos.grids:
             warnings.append({"page": pos.page_first, "position_no": no, "message": "position has no indicator table"})
         out_positions.append({

@@ -9,6 +9,7 @@ from pipeline.parse.geometry import Line
 from pipeline.parse.rows import MULTIPLIER, Part
 
 TIMES_100 = re.compile(r"[xX×*]\s*100\s*%\s*$")
+ENDS_MULTIPLIED = re.compile(rf"(?:{MULTIPLIER.pattern})\Z")
 NOTE = re.compile(r"^(catatan|ket(erangan)?)\s*:", re.I)
 
 
@@ -25,7 +26,10 @@ def split_note(part: Part) -> tuple[Part, str]:
 def _multiplier_tail(ln: Line, end: float) -> int:
     """How many of the line's last words are a multiplier ("X 100%") printed after the fraction:
     right of a rule ending at `end` (beside it, at whatever height the producer centred it), or
-    on a line of its own (wrapped under a narrow fraction)."""
+    on a line of its own (wrapped under a narrow fraction). The words' texts joined are an end of
+    the line's text: a line that does not end in a multiplier has none (most lines)."""
+    if not ENDS_MULTIPLIED.search(ln.text):
+        return 0
     for k in range(len(ln.words)):
         tail = ln.words[k:]
         if (k == 0 or tail[0].x0 >= end - 1) and MULTIPLIER.fullmatch(" ".join(w.text for w in tail)):
@@ -71,10 +75,15 @@ def fraction(part: Part) -> tuple[str, str | None, str | None]:
     text = part.text
     if "%" in text:  # a numerator ending in 'x 100%' needs a '%' printed
         for k in range(len(lines) - 1):
+            # joining keeps every character but spaces: lines up to one ending in another
+            # character cannot end in '%'
+            end = lines[k].text.rstrip()
+            if end and end[-1] != "%":
+                continue
             if TIMES_100.search(join_lines([x.text for x in lines[:k + 1]])):
                 return _fraction_of([x.text for x in lines[:k + 1]], [x.text for x in lines[k + 1:]])
-    if any(all((ln.page, ln.cy) < (page, y) for ln in lines) for page, y, _, _ in part.rules) and \
-            lines and TIMES_100.search(text):
+    if lines and TIMES_100.search(text) and \
+            any(all((ln.page, ln.cy) < (page, y) for ln in lines) for page, y, _, _ in part.rules):
         return text, text, None  # a bar under "... x 100%" and nothing below: half a fraction
     return text, None, None
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from pipeline.core.model import Word
 from pipeline.core.text import join_lines
 from pipeline.parse.fractions import fraction, split_note
 from pipeline.parse.geometry import Line, bbox_of
@@ -78,10 +79,11 @@ def single_entries(rows: list[Row]) -> dict[str, set[str]]:
     return known
 
 
-def build_indicators(rows: list[Row], known: Callable[[], dict[str, set[str]]]) -> list[dict]:
+def build_indicators(rows: list[Row], known: Callable[[], dict[str, set[str]]], ocr: bool) -> list[dict]:
     """A position's logical rows -> one record per indicator, stacked items split. `known` gives
     the decree's own phrases (`single_entries`), asked only for items set as mere line breaks:
-    most decrees have none and never gather them."""
+    most decrees have none and never gather them. `ocr`: the decree has OCR words (otherwise no
+    record has an OCR confidence)."""
     uses_numbers = any(r.part("no").text for r in rows)
     sasaran: list[Sasaran] = []
     records: list[dict] = []
@@ -113,10 +115,10 @@ def build_indicators(rows: list[Row], known: Callable[[], dict[str, set[str]]]) 
         for n, (label, texts, _, item_lines) in enumerate(items):
             rec = {"row_parts": split, "n": n, "label": label, "texts": texts, "lines": item_lines, "row": row}
             records.append(rec)
-    return _finish(records, sasaran)
+    return _finish(records, sasaran, ocr)
 
 
-def _finish(records: list[dict], sasaran: list[Sasaran]) -> list[dict]:
+def _finish(records: list[dict], sasaran: list[Sasaran], ocr: bool) -> list[dict]:
     out = []
     sas_out: dict[int, tuple[int, str, list]] = {}  # sasaran index -> number, text, box: once each
     for ino, rec in enumerate(records, 1):
@@ -137,8 +139,6 @@ def _finish(records: list[dict], sasaran: list[Sasaran]) -> list[dict]:
             "indikator": bbox_of(rec["lines"], ind_part.boxes),
             **{k: bbox_of(p.lines, p.boxes) for k, p in parts.items()},
         }
-        words = [w for ln in s.lines + rec["lines"] for w in ln.words]
-        words += [w for p in parts.values() for ln in p.lines for w in ln.words]
         out.append({
             "indicator_no": ino,
             "sasaran_no": sas_no,
@@ -155,9 +155,14 @@ def _finish(records: list[dict], sasaran: list[Sasaran]) -> list[dict]:
             "target": parts["target"].text if "target" in parts else None,
             "extra": extra,
             "page": row.page,
-            "ocr_confidence": confidence(words),
+            "ocr_confidence": confidence(_words([s.lines, rec["lines"], *(p.lines for p in parts.values())]))
+            if ocr else None,
             "cells": cells,
         })
     return out
 
 
+
+
+def _words(line_lists: list[list[Line]]) -> list[Word]:
+    return [w for lines in line_lists for ln in lines for w in ln.words]

@@ -18,6 +18,7 @@ FIELD_LABELS = {
 }
 LABEL_NUMBER = re.compile(r"^(\(?\d{1,2}[.)]|[a-zA-Z][.)]|[IVX]{1,4}\.)\s*")
 LIST_LABEL = re.compile(r"^(\(?\d{1,2}[.)]|\(?[a-z][.)]|•)(?=\s|[A-Z(\"'])")
+LETTER_LABEL = re.compile(r"(\(?)([a-y])([.)])")
 ITEM_LABEL = re.compile(r"^(\(?\d{1,2}[.)]|\(?[a-z][.)])(?=\s|[A-Z(\"'])")
 
 
@@ -69,7 +70,7 @@ def split_items(lines: list[Line]) -> tuple[bool, list[str]]:
 
 def _next_letter(label: str) -> str | None:
     """The label after "a." ("b."), "(c)" ("(d)"); None for numbers and bullets."""
-    m = re.fullmatch(r"(\(?)([a-y])([.)])", label)
+    m = LETTER_LABEL.fullmatch(label)
     return m.group(1) + chr(ord(m.group(2)) + 1) + m.group(3) if m else None
 
 
