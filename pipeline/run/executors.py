@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import multiprocessing
 import tempfile
+import threading
 import traceback
 from collections import deque
 from collections.abc import Callable
@@ -82,6 +83,9 @@ class LocalExecutor:
         with _watched(self.after_file, jobs, tracker) as watched:
             GuardedPool(self.settings).run(jobs, watched)
 
+    def release(self) -> None:
+        """Nothing to let go: each parse and map has its own pool."""
+
     def map_blocks(self, fn: Callable, shared, items: list) -> list:
         """[fn(shared, item) for item in items], in that order, shared among `workers` forked
         processes (forked: they inherit `shared` instead of receiving a copy per block)."""
@@ -139,6 +143,7 @@ class DaskExecutor:
         self.settings = settings
         self.after_file = after_file
         self._client = self._cluster = None
+        self._closing: threading.Thread | None = None
 
     def __enter__(self):
         return self
@@ -146,6 +151,20 @@ class DaskExecutor:
     def __exit__(self, *exc) -> None:
         if self.after_file is not None:
             self.after_file.wait()
+        if self._closing is None:
+            self._close()
+        else:
+            self._closing.join()
+
+    def release(self) -> None:
+        """The run gives no more work: the client and the cluster it started are closed in the
+        background (half a second of waiting on the workers' exit), while the run writes its
+        report; leaving the executor waits for that."""
+        if self._closing is None and self._client is not None:
+            self._closing = threading.Thread(target=self._close, name="iki-dask-close")
+            self._closing.start()
+
+    def _close(self) -> None:
         if self._client is not None:
             self._client.close()
         if self._cluster is not None:

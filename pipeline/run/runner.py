@@ -72,6 +72,7 @@ def run(settings: Settings, strict: bool = False) -> RunResult:
         try:
             with executor_for(settings) as executor:  # its picture Drawer goes on beside the report's own work
                 _publish(settings, result, validator, executor, strict)
+                executor.release()  # its workers are let go while the report is written
                 result.seconds = time.monotonic() - started
                 write_reports(result, settings)  # while the validator writes its Data Docs
         finally:
