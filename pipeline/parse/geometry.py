@@ -256,19 +256,14 @@ def find_grids(segments: list[Segment], words: list[Word], page: int) -> tuple[l
     if not grids:
         return grids, list(words)
     outside: list[Word] = []
-    bounds = [(g.xs[0], g.xs[-1], g.ys[0], g.ys[-1], g.xs, g.ys, g.owner, len(g.xs) - 2, len(g.ys) - 2)
+    bounds = [(g.xs[0], g.xs[-1], g.ys[0], g.ys[-1], g.xs, g.ys, g.owner, len(g.xs) - 1, len(g.ys) - 1)
               for g in grids]
     for w in words:
         cx, cy = (w.x0 + w.x1) / 2, (w.top + w.bottom) / 2
-        for left, right, top, bottom, xs, ys, owner, last_i, last_j in bounds:
+        for left, right, top, bottom, xs, ys, owner, last_x, last_y in bounds:
             if left <= cx <= right and top <= cy <= bottom:
-                i = bisect_right(xs, cx) - 1
-                j = bisect_right(ys, cy) - 1
-                if i > last_i:  # on the right border
-                    i = last_i
-                if j > last_j:  # on the bottom border
-                    j = last_j
-                owner[j][i].words.append(w)
+                # a middle on the right or bottom border is in the last column or row
+                owner[bisect_right(ys, cy, 0, last_y) - 1][bisect_right(xs, cx, 0, last_x) - 1].words.append(w)
                 break
         else:
             outside.append(w)
