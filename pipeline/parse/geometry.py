@@ -124,7 +124,7 @@ def cluster(values: list[float], tol: float = TOL) -> list[float]:
     return [sum(c) / len(c) for c in out]
 
 
-@dataclass
+@dataclass(slots=True)
 class Cell:
     """A span of grid rows in one column (more than one row when vertically merged)."""
     col: int
@@ -136,9 +136,10 @@ class Cell:
     bottom: float
     words: list[Word] = field(default_factory=list)
     rules: list[tuple[float, float, float]] = field(default_factory=list)  # (y, x0, x1) of rules inside
+    lines: list[Line] | None = field(default=None, repr=False, compare=False)  # its words grouped, once asked
 
 
-@dataclass
+@dataclass(slots=True)
 class Grid:
     page: int
     xs: list[float]

@@ -48,13 +48,13 @@ def role_of(header: str) -> str | None:
 
 
 def cell_lines(cell: Cell | None, page: int) -> list[Line]:
-    """The cell's lines, grouped once per cell (the header row is read again as a table row)."""
+    """The cell's lines (not to be changed), grouped once per cell: the header row is read again
+    as a table row."""
     if cell is None:
         return []
-    got = cell.__dict__.get("_lines")
-    if got is None or got[0] != page:
-        got = cell.__dict__["_lines"] = (page, group_lines(cell.words, page))
-    return list(got[1])
+    if cell.lines is None:
+        cell.lines = group_lines(cell.words, page)
+    return cell.lines
 
 
 def header_texts(grid: Grid, row: int) -> list[str] | None:
@@ -69,7 +69,7 @@ def header_texts(grid: Grid, row: int) -> list[str] | None:
     return texts if "indikator" in core and len(set(core)) >= 3 and len(core) == len(set(core)) else None
 
 
-@dataclass
+@dataclass(slots=True)
 class Part:
     """Lines of one column of one logical row, with the rules drawn among them."""
     lines: list[Line] = field(default_factory=list)
@@ -103,7 +103,7 @@ class Part:
         return join_lines([ln.text for ln in self.lines])
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     page: int
     parts: dict[str, Part]
