@@ -69,9 +69,9 @@ class Line:
 _BY_TOP_X0, _BY_X0, _HEIGHT = attrgetter("top", "x0"), attrgetter("x0"), attrgetter("top", "bottom", "size")
 
 
-def _grouped_line(words: list[Word], page: int, top: float, bottom: float, size: float) -> Line:
-    """A line of words in x order whose vertical bounds `group_lines` kept while gathering them
-    (the same minima and maxima `Line.__init__` would find again)."""
+def _run_line(words: list[Word], page: int, top: float, bottom: float, size: float) -> Line:
+    """The line of a run of words of one top, bottom and size, in x order (what `Line.__init__`
+    would find, without comparing the heights again)."""
     line = Line.__new__(Line)
     w = words[0]
     line.words, line.page, line.x0, line.top, line.bottom, line.size = words, page, w.x0, top, bottom, size
@@ -86,32 +86,33 @@ def _grouped_line(words: list[Word], page: int, top: float, bottom: float, size:
     return line
 
 
-
 def group_lines(words: list[Word], page: int) -> list[Line]:
     """Words to lines: a word joins a line when its middle lies within the line's height (one of
     the last three lines, with their running bottom and size; the last one, tried first, takes
     most words). Words come by top, so a line's top is its first word's and the lines come out in
     order of their tops. A word of the same top, bottom and size as the word before it joins the
-    same line (the line can only have grown towards it): words are taken in such runs, and a line
-    of one run (most lines) is in x order already."""
+    same line (the line can only have grown towards it): words are taken in such runs, and most
+    lines are one run, made once; a line joined by another run is made again from its words."""
     if len(words) < 2:
         return [Line(list(words), page)] if words else []
-    open_: list[list] = []  # [words, top, bottom, size, of several runs]
+    lines: list[Line] = []
+    joined: set[int] = set()  # ids of the lines more than one run joined
     for (top, bottom, size), run in groupby(sorted(words, key=_BY_TOP_X0), _HEIGHT):
         cy = (top + bottom) / 2
-        for ln in reversed(open_[-3:]):
-            if abs(cy - (ln[1] + ln[2]) / 2) <= 0.45 * (ln[3] if ln[3] > size else size):
-                ln[0] += run
-                if bottom > ln[2]:
-                    ln[2] = bottom
-                if size > ln[3]:
-                    ln[3] = size
-                ln[4] = True
+        for ln in lines[:-4:-1]:
+            if abs(cy - (ln.top + ln.bottom) / 2) <= 0.45 * (ln.size if ln.size > size else size):
+                ln.words += run
+                if bottom > ln.bottom:
+                    ln.bottom = bottom
+                if size > ln.size:
+                    ln.size = size
+                joined.add(id(ln))
                 break
         else:
-            open_.append([list(run), top, bottom, size, False])
-    return [_grouped_line(sorted(ws, key=_BY_X0) if runs else ws, page, top, bottom, size)
-            for ws, top, bottom, size, runs in open_]
+            lines.append(_run_line(list(run), page, top, bottom, size))
+    if joined:
+        return [Line(sorted(ln.words, key=_BY_X0), page) if id(ln) in joined else ln for ln in lines]
+    return lines
 
 
 def cluster(values: list[float], tol: float = TOL) -> list[float]:
