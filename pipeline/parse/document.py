@@ -30,6 +30,7 @@ AGENCY = re.compile(r"^(DINAS|BADAN|SEKRETARIAT|INSPEKTORAT|KECAMATAN|KELURAHAN|
 
 
 PAGE_NUMBER = re.compile(r"^[-–—(]?\s*(hal(aman)?\.?\s*)?\d{1,4}\s*([-–—)]|dari\s+\d{1,4})?$", re.I)
+DIGITS = re.compile(r"\d+")
 MARGIN = 0.09  # top and bottom share of the page where running headers and page numbers live
 
 
@@ -41,18 +42,15 @@ def _furniture(pages: list[PageContent], flows: list[list[Line]]) -> set[int]:
         return ln.bottom < pg.height * MARGIN or ln.top > pg.height * (1 - MARGIN)
 
     seen: dict[tuple[str, int], set[int]] = {}
+    keyed = []  # the lines in the margins, with their text (digits aside) and height
     for pg, lines in zip(pages, flows):
         for ln in lines:
             if margin(ln, pg):
-                seen.setdefault((re.sub(r"\d+", "#", ln.text), round(ln.top / 3)), set()).add(pg.number)
-    out = set()
-    for pg, lines in zip(pages, flows):
-        for ln in lines:
-            repeats = len(seen[(re.sub(r"\d+", "#", ln.text), round(ln.top / 3))]) if margin(ln, pg) else 0
-            if margin(ln, pg) and not split_label(ln) and (
-                    PAGE_NUMBER.match(ln.text) or repeats >= max(2, len(pages) / 2)):
-                out.add(id(ln))
-    return out
+                key = (DIGITS.sub("#", ln.text), round(ln.top / 3))
+                seen.setdefault(key, set()).add(pg.number)
+                keyed.append((ln, key))
+    return {id(ln) for ln, key in keyed if not split_label(ln) and (
+        PAGE_NUMBER.match(ln.text) or len(seen[key]) >= max(2, len(pages) / 2))}
 
 
 def _stream(pages: list[PageContent]):

@@ -13,6 +13,7 @@ from pipeline.parse.rows import (
     SHARED_ROLES,
     Part,
     Row,
+    blank_before,
     column_numbers,
     grid_rows,
     header_texts,
@@ -21,7 +22,7 @@ from pipeline.parse.rows import (
     role_of,
     split_stacked,
 )
-from pipeline.parse.stacking import blank_before, entries
+from pipeline.parse.stacking import entries
 from pipeline.readers.ocr import confidence
 
 
@@ -84,11 +85,11 @@ def build_indicators(rows: list[Row], known: Callable[[], dict[str, set[str]]], 
     the decree's own phrases (`single_entries`), asked only for items set as mere line breaks:
     most decrees have none and never gather them. `ocr`: the decree has OCR words (otherwise no
     record has an OCR confidence)."""
-    uses_numbers = any(r.part("no").text for r in rows)
+    numbers = [row.part("no").text for row in rows]
+    uses_numbers = any(numbers)
     sasaran: list[Sasaran] = []
     records: list[dict] = []
-    for row in rows:
-        no = row.part("no").text
+    for row, no in zip(rows, numbers):
         sas = row.part("sasaran")
         sas_text = sas.text
         if {"no", "sasaran"} <= row.covered or (not no and not sas_text and sasaran):

@@ -178,6 +178,12 @@ def _after(key: tuple[int, float], anchor: tuple[int, float], tol: float) -> boo
     return key[0] > anchor[0] or (key[0] == anchor[0] and key[1] >= anchor[1] - tol)
 
 
+def blank_before(lines: list[Line], k: int) -> bool:
+    """Is there blank space (more than most of a line) between line k and the line before it?"""
+    a, b = lines[k - 1], lines[k]
+    return a.page == b.page and b.top - a.bottom > 0.9 * b.size
+
+
 def split_stacked(part: Part) -> list[tuple[str, list[str], tuple[int, float], list[Line]]]:
     """INDIKATOR cell -> [(label, texts without the label, anchor, lines)] per stacked indicator:
     items start at a label of the first item's style and indent, or after blank space."""
@@ -185,22 +191,24 @@ def split_stacked(part: Part) -> list[tuple[str, list[str], tuple[int, float], l
     if not lines:
         return [("", [], (0, 0.0), [])]
     first = ITEM_LABEL.match(lines[0].text)
-    starts = [0]
-    for k in range(1, len(lines)):
-        a, b = lines[k - 1], lines[k]
-        if first:
-            m = ITEM_LABEL.match(b.text)
-            if m and label_style(m.group(1)) == label_style(first.group(1)) and abs(b.x0 - lines[0].x0) <= 3:
+    starts, labels = [0], [first]  # the items' first lines and their labels' matches
+    if first:
+        style = label_style(first.group(1))
+        for k in range(1, len(lines)):
+            ln = lines[k]
+            m = ITEM_LABEL.match(ln.text)
+            if m and label_style(m.group(1)) == style and abs(ln.x0 - lines[0].x0) <= 3:
                 starts.append(k)
-        elif a.page == b.page and b.top - a.bottom > 0.9 * b.size:
-            starts.append(k)
+                labels.append(m)
+    else:
+        starts += [k for k in range(1, len(lines)) if blank_before(lines, k)]
     items = []
     for n, s in enumerate(starts):
         item_lines = lines[s: starts[n + 1] if n + 1 < len(starts) else len(lines)]
         chunk = [ln.text for ln in item_lines]
         label = ""
         if first:
-            m = ITEM_LABEL.match(chunk[0])
+            m = labels[n]
             label, chunk[0] = m.group(1), chunk[0][m.end():]
         items.append((label, chunk, lines[s].key, item_lines))
     return items
@@ -208,8 +216,8 @@ def split_stacked(part: Part) -> list[tuple[str, list[str], tuple[int, float], l
 
 def distribute(part: Part, anchors: list[tuple[int, float]], tol: float) -> list[Part]:
     """Assign a column's lines and rules to the stacked item whose top they follow."""
-    if len(anchors) == 1:  # most rows: one item takes all
-        return [Part(list(part.lines), list(part.rules), part.boxes)]
+    if len(anchors) == 1:  # most rows: one item takes all (the parts are read, never changed)
+        return [part]
     out = [Part(boxes=part.boxes) for _ in anchors]
 
     def slot(key: tuple[int, float]) -> int:

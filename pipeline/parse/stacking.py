@@ -13,7 +13,7 @@ from itertools import combinations
 
 from pipeline.parse.fractions import NOTE, TIMES_100
 from pipeline.parse.geometry import Line
-from pipeline.parse.rows import MULTIPLIER, Part, distribute
+from pipeline.parse.rows import MULTIPLIER, Part, blank_before, distribute
 
 CONNECTOR = re.compile(r"(,|/|-|\b(dan|atau|dengan|yang|di|ke|dari|pada|untuk|dalam|sesuai|terhadap|oleh|serta))$",
                        re.I)
@@ -40,11 +40,6 @@ def entries(part: Part, anchors: list[tuple[int, float]], tol: float, breaks: bo
     if shared and not gaps:  # one block of text beside items set apart by blank space: one entry for all
         return [part, *(Part(boxes=part.boxes) for _ in anchors[1:])]
     return distribute(part, anchors, tol)
-
-
-def blank_before(lines: list[Line], k: int) -> bool:
-    a, b = lines[k - 1], lines[k]
-    return a.page == b.page and b.top - a.bottom > 0.9 * b.size
 
 
 def _paragraph_starts(part: Part, n: int, shared: bool, known: set[str]) -> list[int] | None:
