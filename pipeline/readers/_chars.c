@@ -321,11 +321,15 @@ static int cmp_double(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
+/* No infinity or NaN among a[0..n): no exponent of all ones (one branchless pass). */
 static int all_finite(const double *a, Py_ssize_t n) {
-    for (Py_ssize_t i = 0; i < n; i++)
-        if (!isfinite(a[i]))
-            return 0;
-    return 1;
+    const uint64_t ones = 0x7ff0000000000000ULL;
+    uint64_t bits, odd = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        memcpy(&bits, a + i, 8);
+        odd |= (bits & ones) == ones;
+    }
+    return !odd;
 }
 
 /* Whether both 0.0 and -0.0 are among the values of the chars at[0..n) (a[c], or a[c] + b[c]). */

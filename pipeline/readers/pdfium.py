@@ -110,20 +110,25 @@ def _open(path: Path) -> pdfium.PdfDocument:
 # --- words -----------------------------------------------------------------------------------
 
 class _Fonts:
-    """Base font name and boldness per PDFium font handle (one lookup per font and page)."""
+    """Base font names, numbered, per PDFium font handle (one lookup per font and page), and per
+    name number whether it is bold."""
 
     def __init__(self):
-        self.names: dict[int, str] = {}
-        self.bold: dict[int, bool] = {}
+        self.numbers: dict[int, int] = {}  # font handle -> the number of its base name
+        self.names: dict[str, int] = {}
+        self.bold = np.zeros(0, dtype=bool)
         self._buf = ctypes.create_string_buffer(256)
 
-    def learn(self, fonts: list[int]) -> None:
-        """Look up the fonts not seen yet (a page has a few, used by a hundred text objects)."""
-        for font in set(fonts).difference(self.names):
+    def name_numbers(self, fonts: list[int]) -> np.ndarray:
+        """The name number of each font (a page has a few fonts, used by a hundred text objects)."""
+        new = set(fonts).difference(self.numbers)
+        for font in new:
             k = _font_name(font, self._buf, 256) if font else 0
             name = self._buf.value.decode("latin-1") if k else ""
-            self.names[font] = name
-            self.bold[font] = "bold" in name.lower()
+            self.numbers[font] = self.names.setdefault(name, len(self.names))
+        if new:
+            self.bold = np.array(["bold" in name.lower() for name in self.names], dtype=bool)
+        return np.fromiter(map(self.numbers.__getitem__, fonts), dtype=np.int64, count=len(fonts))
 
 
 class _Scratch(threading.local):
@@ -235,32 +240,31 @@ def _chars(textpage):
     buf = np.empty(n + 1, dtype=np.uint16)
     got = _get_text(tpv.value, 0, n, buf.ctypes.data)
     codes = buf[:n].astype(np.uint32)
-    if got - 1 != n or ((codes >= 0xD800) & (codes < 0xE000)).any():  # surrogates: one code per char
+    if got - 1 != n or ((codes - 0xD800) < 0x800).any():  # surrogates (wrapping uint32): one code per char
         codes = np.fromiter((pr.FPDFText_GetUnicode(textpage, i) for i in range(n)), np.uint32, n)
     codes[codes == 0xFFFE] = 0x2D  # PDFium marks a hyphen ending a line; pdfplumber keeps the "-"
-    blank = _BLANK[np.minimum(codes, 0x3001)]
+    blank = _BLANK.take(np.minimum(codes, 0x3001))
     objs, made, origin, boxes = char_arrays(tpv, blank)
-    # generated spaces / line breaks have no text object: skipped ...
-    # ... but a space PDFium made up between two text objects may stand for a real space it dropped
-    # (Chromium's 'X 100 %'): kept aside, between which real chars it sat (see _words)
-    between = np.flatnonzero((objs[1:-1] == 0) & (codes[1:-1] == 0x20)
-                             & (objs[:-2] != 0) & (objs[2:] != 0)) + 1
-    # PDFium also makes up spaces inside a text object where kerning is wide (letter-spaced text):
-    # pdfminer sees no character there, so neither do we
-    real = np.flatnonzero((objs != 0) & ~made)
+    # generated spaces / line breaks have no text object: skipped; PDFium also makes up spaces inside
+    # a text object where kerning is wide (letter-spaced text): pdfminer sees no character there, so
+    # neither do we
+    is_real = (objs != 0) & ~made
+    real = np.flatnonzero(is_real)
     m = len(real)
     if not m:
         return None
-    codes, objs, blank = codes[real], objs[real], blank[real]
+    # ... but a space PDFium made up between two real chars of text objects may stand for a real
+    # space it dropped (Chromium's 'X 100 %'): kept aside, as the real char before it (see _words)
+    between = np.flatnonzero((objs == 0) & (codes == 0x20))
+    between = between[(between > 0) & (between < n - 1)]
+    between = between[is_real[between - 1] & is_real[between + 1]]
+    after = np.searchsorted(real, between - 1)
+    codes, objs, blank = codes.take(real), objs.take(real), blank.take(real)
     # the right edge only matters for non-blank chars: the advance box when the font states
-    # ascent/descent, else PDFium's glyph box
+    # ascent/descent, else PDFium's glyph box (np.take: a fancy index of rows is 4x slower)
     solid = np.flatnonzero(~blank)
-    boxes = boxes[real[solid]].astype(np.float64)
-    after = np.searchsorted(real, between) - 1  # the real char before each made-up space
-    ok = (after >= 0) & (after + 1 < m)
-    after = after[ok]
-    after = after[(real[after] == between[ok] - 1) & (real[np.minimum(after + 1, m - 1)] == between[ok] + 1)]
-    return tpv, real, codes, objs, blank, origin[real], boxes, solid, after
+    boxes = np.take(boxes, real.take(solid), axis=0).astype(np.float64)
+    return tpv, real, codes, objs, blank, np.take(origin, real, axis=0), boxes, solid, after
 
 
 def _words(textpage, width: float, height: float, rotation: int, fonts: _Fonts) -> tuple[list[Word], int]:
@@ -272,19 +276,21 @@ def _words(textpage, width: float, height: float, rotation: int, fonts: _Fonts) 
     tpv, real, codes, objs, blank, origin, boxes, solid, after = got
     m = len(real)
     # per text object (runs of one object): size, font, direction; all its chars share them
-    new_run = changes(objs)
-    starts = np.flatnonzero(new_run)
-    run = np.cumsum(new_run) - 1  # each char's text object, numbered
-    matrices, sizes, font_o = run_arrays(tpv, real[starts], objs[starts])
+    starts = np.flatnonzero(changes(objs))
+    k = len(starts)
+    run_len = np.empty(k, dtype=np.int64)
+    np.subtract(starts[1:], starts[:-1], out=run_len[:-1])
+    run_len[-1] = m - starts[-1]
+    run = np.repeat(np.arange(k), run_len)  # each char's text object, numbered
+    matrices, sizes, font_o = run_arrays(tpv, real.take(starts), objs.take(starts))
     quarters, scale_o = _run_frames(matrices)
     size_o = sizes * scale_o  # a scale of 1.0 leaves the size exact
-    font_o = font_o.tolist()
-    fonts.learn(font_o)
-    turns = reading_turn(quarters, np.bincount(run), rotation)  # each weighted by its chars
-    # a key per (direction, size, font): the first text object's number
-    keys: dict[tuple, int] = {}
-    key_o = list(map(keys.setdefault, zip(quarters.tolist(), size_o.tolist(), map(fonts.names.__getitem__, font_o)),
-                     range(len(font_o))))
+    names = fonts.name_numbers(font_o.tolist())
+    turns = reading_turn(quarters, run_len, rotation)
+    # build_words' key only tells where (direction, size, font) changes: the count of changes so far
+    key_o = np.zeros(k, dtype=np.int64)
+    np.cumsum((quarters[1:] != quarters[:-1]) | (size_o[1:] != size_o[:-1]) | (names[1:] != names[:-1]),
+              out=key_o[1:])
 
     # the origin is the baseline's left end. pdfminer: bottom = baseline + the font descriptor's
     # descent, top = bottom - size; LibreOffice states Descent 0, which pdfminer takes as is. PDFium
@@ -295,24 +301,24 @@ def _words(textpage, width: float, height: float, rotation: int, fonts: _Fonts) 
     x1 = x0.copy()
     left, up, right, down = boxes.T  # the box's right edge in the reading frame: one of its corners'
     x1[solid] = np.maximum(np.maximum(turn_points(left, height - up, turns, width, height)[0],
-                                      turn_points(right, height - down, turns, width, height)[0]), x0[solid])
-    size = size_o[run]
+                                      turn_points(right, height - down, turns, width, height)[0]), x0.take(solid))
+    size = size_o.take(run)
     top = base - size
     if len(after):
         # a made-up space between text objects where the glyphs stand at least WORD_GAP em apart, on
         # one line, is a word space: kept as a blank right after the char before it
         p, q = after, after + 1
-        gap = x0[q] - x1[p]
-        p = p[(gap >= WORD_GAP * size[p]) & (x0[q] > x0[p]) & (np.abs(top[q] - top[p]) <= Y_TOL)]
+        x0p, x0q = x0.take(p), x0.take(q)
+        p = p[(x0q - x1.take(p) >= WORD_GAP * size.take(p)) & (x0q > x0p)
+              & (np.abs(top.take(q) - top.take(p)) <= Y_TOL)]
         if len(p):
             twice = np.ones(m, dtype=np.int64)
             twice[p] = 2
             take = np.repeat(np.arange(m), twice)  # each blank copies the char before it
             spaces = p + np.arange(1, len(p) + 1)  # where the blanks land
-            codes, blank, x0, x1, top, size, run = (a[take] for a in (codes, blank, x0, x1, top, size, run))
-            codes[spaces], blank[spaces], x0[spaces] = 0x20, True, x1[spaces]
-    key = np.array(key_o)[run]
-    bold = np.array(list(map(fonts.bold.__getitem__, font_o)))[run]
+            codes, blank, x0, x1, top, size, run = (a.take(take) for a in (codes, blank, x0, x1, top, size, run))
+            codes[spaces], blank[spaces], x0[spaces] = 0x20, True, x1.take(spaces)
+    key, bold = key_o.take(run), fonts.bold.take(names).take(run)
     return build_words(codes, blank, x0, x1, top, size, key, bold), turns
 
 
