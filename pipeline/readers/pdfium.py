@@ -387,12 +387,12 @@ def path_arrays(objs: list[int], native: bool = True):
             np.array(closes, dtype=bool))
 
 
-def _path_shapes(points: np.ndarray, kinds: np.ndarray, closes: np.ndarray, matrix):
+def _path_shapes(points: list, kinds: list, closes: list, matrix):
     """The subpaths of a path object in pdfminer's terms: (shape string, points in page space)."""
     a, b, c, d, e, f = matrix
     shapes = []
     shape, pts, start = [], [], None
-    for (x, y), typ, close in zip(points.tolist(), kinds.tolist(), closes.tolist()):
+    for (x, y), typ, close in zip(points, kinds, closes):
         pt = (a * x + c * y + e, b * x + d * y + f)
         if typ == pr.FPDF_SEGMENT_MOVETO:
             if shape:
@@ -428,25 +428,29 @@ def _classify(shape: str, pts: list, stroke: bool, height: float, lines: list, r
             rects.append((min(x0, x2), max(x0, x2), height - max(y0, y2), height - min(y0, y2), stroke))
 
 
+_TEXT, _PATH = pr.FPDF_PAGEOBJ_TEXT, pr.FPDF_PAGEOBJ_PATH
+
+
 def _walk(parent: int, form: bool, matrix, height: float, lines: list, rects: list) -> int:
     """Classify the painted paths among a page's or form's objects (recursing into forms); the
     number of images. Text objects (most of a page) are skipped by one pass over all types."""
     objs, types = object_arrays(parent, form)
-    is_path = types == pr.FPDF_PAGEOBJ_PATH
-    modes, matrices, counts, points, kinds, closes = path_arrays([objs[i] for i in np.flatnonzero(is_path).tolist()])
-    path_no = np.cumsum(is_path) - 1  # each path object's row in the path arrays
-    ends = np.cumsum(counts).tolist()
+    others = np.flatnonzero(types != _TEXT)
+    others = list(zip(others.tolist(), types.take(others).tolist()))  # (index, type)
+    modes, matrices, counts, points, kinds, closes = path_arrays([objs[i] for i, typ in others if typ == _PATH])
+    # the path arrays as lists, in the objects' order: path j's segments run from ends[j - 1]
+    modes, matrices, ends = modes.tolist(), matrices.tolist(), np.cumsum(counts).tolist()
+    points, kinds, closes = points.tolist(), kinds.tolist(), closes.tolist()
     images = 0
-    for i in np.flatnonzero(types != pr.FPDF_PAGEOBJ_TEXT).tolist():
-        typ = int(types[i])
-        if typ == pr.FPDF_PAGEOBJ_PATH:
-            j = int(path_no[i])
-            mode, stroke = modes[j].tolist()
+    j = -1
+    for i, typ in others:
+        if typ == _PATH:
+            j += 1
+            mode, stroke = modes[j]
             if mode == 0 and not stroke:
                 continue  # not painted
-            own = tuple(matrices[j].tolist())
-            mm = _mul(own, matrix) if matrix else own
-            lo, hi = ends[j] - int(counts[j]), ends[j]
+            mm = _mul(matrices[j], matrix) if matrix else matrices[j]
+            lo, hi = ends[j - 1] if j else 0, ends[j]
             for shape, pts in _path_shapes(points[lo:hi], kinds[lo:hi], closes[lo:hi], mm):
                 _classify(shape, pts, bool(stroke), height, lines, rects)
         elif typ == pr.FPDF_PAGEOBJ_IMAGE:
