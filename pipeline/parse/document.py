@@ -179,7 +179,7 @@ def _assemble(flow: _Flow, warnings: list[dict], ocr: bool) -> dict:
     decree = {"lampiran_of": value("lampiran"), "nomor": value("nomor"), "tanggal": value("tanggal"),
               "title": join_lines(texts[:cut]), "agency": join_lines(texts[cut:]), **read_body(flow.body)}
     tables = [table_rows(pos, no, warnings) for no, pos in enumerate(flow.positions, 1)]
-    known = cache(lambda: single_entries([row for _, rows in tables for row in rows]))  # the decree's own phrases
+    known = cache(lambda: single_entries([row for _, rows in tables for row in rows]))  # gathered when first asked
     out_positions = []
     for (no, pos), (columns, rows) in zip(enumerate(flow.positions, 1), tables):
         jab = pos.fields.get("jabatan")

@@ -97,7 +97,8 @@ def group_lines(words: list[Word], page: int) -> list[Line]:
         return [Line(list(words), page)] if words else []
     lines: list[Line] = []
     joined: set[int] = set()  # ids of the lines more than one run joined
-    for (top, bottom, size), run in groupby(sorted(words, key=_BY_TOP_X0), _HEIGHT):
+    for (top, bottom, size), same in groupby(sorted(words, key=_BY_TOP_X0), _HEIGHT):
+        run = list(same)
         cy = (top + bottom) / 2
         for ln in lines[:-4:-1]:
             if abs(cy - (ln.top + ln.bottom) / 2) <= 0.45 * (ln.size if ln.size > size else size):
@@ -109,7 +110,7 @@ def group_lines(words: list[Word], page: int) -> list[Line]:
                 joined.add(id(ln))
                 break
         else:
-            lines.append(_run_line(list(run), page, top, bottom, size))
+            lines.append(_run_line(run, page, top, bottom, size))
     if joined:
         return [Line(sorted(ln.words, key=_BY_X0), page) if id(ln) in joined else ln for ln in lines]
     return lines

@@ -163,7 +163,6 @@ def _finish(records: list[dict], sasaran: list[Sasaran], ocr: bool) -> list[dict
     return out
 
 
-
-
 def _words(line_lists: list[list[Line]]) -> list[Word]:
+    """The words of the lines of every list, in order."""
     return [w for lines in line_lists for ln in lines for w in ln.words]
