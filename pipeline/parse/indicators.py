@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import accumulate
 
 from pipeline.core.model import Word
 from pipeline.core.text import join_lines
@@ -105,7 +106,7 @@ def build_indicators(rows: list[Row], known: Callable[[], dict[str, set[str]]], 
         items = split_stacked(ind)
         anchors = [item[2] for item in items]
         tol = 0.5 * (ind.lines[0].size if ind.lines else 8)
-        starts = [ind.lines.index(item[3][0]) for item in items[1:] if item[3]]
+        starts = list(accumulate(len(item[3]) for item in items[:-1]))  # the later items' first lines
         breaks = bool(starts) and not any(blank_before(ind.lines, k) for k in starts)
         phrases = known() if breaks else {}  # only items set as line breaks weigh them
         split = {key: entries(part, anchors, tol, breaks, key in SHARED_ROLES, phrases.get(key, set()))

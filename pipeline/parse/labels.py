@@ -18,6 +18,7 @@ FIELD_LABELS = {
 }
 LABEL_NUMBER = re.compile(r"^(\(?\d{1,2}[.)]|[a-zA-Z][.)]|[IVX]{1,4}\.)\s*")
 LIST_LABEL = re.compile(r"^(\(?\d{1,2}[.)]|\(?[a-z][.)]|•)(?=\s|[A-Z(\"'])")
+LABEL_WORD = re.compile(r"\w+")
 LETTER_LABEL = re.compile(r"(\(?)([a-y])([.)])")
 ITEM_LABEL = re.compile(r"^(\(?\d{1,2}[.)]|\(?[a-z][.)])(?=\s|[A-Z(\"'])")
 
@@ -92,7 +93,8 @@ def _run_on(label: str, text: str) -> list[str]:
 
 
 def label_style(label: str) -> str:
-    return re.sub(r"\w+", "0", label)
+    """The label's punctuation, its number or letter as 0: "1)" and "b)" are of one style, "1." another."""
+    return LABEL_WORD.sub("0", label)
 
 
 @dataclass
