@@ -50,6 +50,7 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <structmember.h>
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
@@ -343,16 +344,40 @@ static int both_zeros(const double *a, const double *b, const Py_ssize_t *at, Py
     return seen == 3;
 }
 
+/* The offsets of a class's 7 object slots from their member descriptors (what their __set__ writes,
+ * written directly: a fresh object's slots are empty); -1 with an exception set if one is not. */
+static int slot_offsets(PyTypeObject *type, PyObject *slots, Py_ssize_t *offsets) {
+    if (PyTuple_GET_SIZE(slots) != 7) {
+        PyErr_SetString(PyExc_ValueError, "slots: 7 member descriptors needed");
+        return -1;
+    }
+    for (int s = 0; s < 7; s++) {
+        PyObject *d = PyTuple_GET_ITEM(slots, s);
+        if (!Py_IS_TYPE(d, &PyMemberDescr_Type) || ((PyMemberDescrObject *)d)->d_member->type != T_OBJECT_EX
+            || ((PyMemberDescrObject *)d)->d_member->flags & READONLY || !PyType_IsSubtype(type, PyDescr_TYPE(d))) {
+            PyErr_SetString(PyExc_TypeError, "slots: the class's own writable object slots needed");
+            return -1;
+        }
+        offsets[s] = ((PyMemberDescrObject *)d)->d_member->offset;
+    }
+    return 0;
+}
+
+#define SLOT(obj, offset) (*(PyObject **)((char *)(obj) + (offset)))
+
 /* A Word from its text (stolen) and values; NULL with an exception set. */
-static PyObject *make_word(PyTypeObject *type, PyObject *const *slots, PyObject *text, double x0, double x1,
+static PyObject *make_word(PyTypeObject *type, const Py_ssize_t *offsets, PyObject *text, double x0, double x1,
                            double top, double bottom, double size, int bold) {
     PyObject *w = text ? type->tp_alloc(type, 0) : NULL;
     PyObject *values[7] = {text, PyFloat_FromDouble(x0), PyFloat_FromDouble(x1), PyFloat_FromDouble(top),
                            PyFloat_FromDouble(bottom), PyFloat_FromDouble(size), PyBool_FromLong(bold)};
     for (int s = 0; s < 7; s++) {
-        if (w && (!values[s] || Py_TYPE(slots[s])->tp_descr_set(slots[s], w, values[s]) < 0))
+        if (w && values[s])
+            SLOT(w, offsets[s]) = values[s];
+        else {
             Py_CLEAR(w);
-        Py_XDECREF(values[s]);
+            Py_XDECREF(values[s]);
+        }
     }
     return w;
 }
@@ -362,16 +387,10 @@ static PyObject *words(PyObject *self, PyObject *args) {
     if (!PyArg_ParseTuple(args, "OOOOOOOOO!O!O!", &text_o, &blank_o, &x0_o, &x1_o, &top_o, &size_o, &key_o, &bold_o,
                           &PyType_Type, &type_o, &PyTuple_Type, &slots_o, &PyDict_Type, &ligatures))
         return NULL;
-    if (PyTuple_GET_SIZE(slots_o) != 7) {
-        PyErr_SetString(PyExc_ValueError, "slots: 7 descriptors needed");
+    PyTypeObject *type = (PyTypeObject *)type_o;
+    Py_ssize_t offsets[7];
+    if (slot_offsets(type, slots_o, offsets) < 0)
         return NULL;
-    }
-    PyObject *const *slots = &PyTuple_GET_ITEM(slots_o, 0);
-    for (int s = 0; s < 7; s++)
-        if (!Py_TYPE(slots[s])->tp_descr_set) {
-            PyErr_SetString(PyExc_TypeError, "slots: data descriptors needed");
-            return NULL;
-        }
     int listed = PyList_Check(text_o);
     Views v = {.n = 0};
     Py_ssize_t m = PyObject_Length(blank_o);
@@ -396,7 +415,6 @@ static PyObject *words(PyObject *self, PyObject *args) {
         release(&v);
         Py_RETURN_NONE;
     }
-    PyTypeObject *type = (PyTypeObject *)type_o;
     PyObject *out = NULL, *joined = NULL, *empty = NULL;
     /* index arrays: by_top, line (per char), order, kept, nblank, tmp; per kept char: brk, gaps */
     Py_ssize_t *mem = PyMem_Malloc(6 * (m + 1) * sizeof(Py_ssize_t) + (m + 1) * (sizeof(double) + 2));
@@ -474,7 +492,16 @@ static PyObject *words(PyObject *self, PyObject *args) {
             if (line[p] == line[q] && nblank[i] == nblank[i + 1] && fabs(gap) < size[p] / 3)
                 gaps[c++] = gap;
         }
-        qsort(gaps, c, sizeof(double), cmp_double);
+        if (c <= 32) /* most lines: a short insertion sort, no calls */
+            for (Py_ssize_t i = 1; i < c; i++) {
+                double g = gaps[i];
+                Py_ssize_t j = i;
+                for (; j > 0 && g < gaps[j - 1]; j--)
+                    gaps[j] = gaps[j - 1];
+                gaps[j] = g;
+            }
+        else
+            qsort(gaps, c, sizeof(double), cmp_double);
         double usual = (gaps[(c - 1) / 2] + gaps[c / 2]) / 2;
         if (!(fabs(usual) > SPACED))
             continue;
@@ -537,7 +564,7 @@ static PyObject *words(PyObject *self, PyObject *args) {
             Py_INCREF(out);
             goto done;
         }
-        PyObject *word = make_word(type, slots, t, lo, hi, up, down, size[kept[a]], bold[kept[a]]);
+        PyObject *word = make_word(type, offsets, t, lo, hi, up, down, size[kept[a]], bold[kept[a]]);
         if (!word)
             Py_CLEAR(out);
         else
@@ -545,16 +572,13 @@ static PyObject *words(PyObject *self, PyObject *args) {
     }
     if (out && !ascii) /* ligatures (never ASCII) expanded as pdfplumber does */
         for (Py_ssize_t w = 0; w < n_words; w++) {
-            PyObject *word = PyList_GET_ITEM(out, w);
-            PyObject *t = PyObject_GetAttrString(word, "text");
-            PyObject *u = t ? PyObject_CallMethod(t, "translate", "O", ligatures) : NULL;
-            Py_XDECREF(t);
-            if (!u || Py_TYPE(slots[0])->tp_descr_set(slots[0], word, u) < 0) {
-                Py_XDECREF(u);
+            PyObject **text = &SLOT(PyList_GET_ITEM(out, w), offsets[0]);
+            PyObject *u = PyObject_CallMethod(*text, "translate", "O", ligatures);
+            if (!u) {
                 Py_CLEAR(out);
                 break;
             }
-            Py_DECREF(u);
+            Py_SETREF(*text, u);
         }
 done:
     Py_XDECREF(joined);
