@@ -100,7 +100,7 @@ def group_lines(words: list[Word], page: int) -> list[Line]:
     for (top, bottom, size), same in groupby(sorted(words, key=_BY_TOP_X0), _HEIGHT):
         run = list(same)
         cy = (top + bottom) / 2
-        for ln in lines[:-4:-1]:
+        for ln in lines[:-4:-1]:  # the last three lines, the last first
             if abs(cy - (ln.top + ln.bottom) / 2) <= 0.45 * (ln.size if ln.size > size else size):
                 ln.words += run
                 if bottom > ln.bottom:
