@@ -317,9 +317,32 @@ static void sort_by(Py_ssize_t *idx, Py_ssize_t n, const double *key, Py_ssize_t
         idx[k++] = tmp[a++];
 }
 
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
+/* The k-th smallest of a[0..n) (no NaN), reordering a: Hoare's selection. Equal values may come
+ * from either place: only 0.0 and -0.0 differ, and a median of those is within SPACED either way. */
+static double kth(double *a, Py_ssize_t n, Py_ssize_t k) {
+    Py_ssize_t lo = 0, hi = n - 1;
+    while (lo < hi) {
+        double pivot = a[lo + (hi - lo) / 2];
+        Py_ssize_t i = lo, j = hi;
+        while (i <= j) {
+            while (a[i] < pivot)
+                i++;
+            while (a[j] > pivot)
+                j--;
+            if (i <= j) {
+                double t = a[i];
+                a[i++] = a[j];
+                a[j--] = t;
+            }
+        }
+        if (k <= j)
+            hi = j;
+        else if (k >= i)
+            lo = i;
+        else
+            return a[k]; /* between the two parts: equal to the pivot */
+    }
+    return a[k];
 }
 
 /* No infinity or NaN among a[0..n): no exponent of all ones (one branchless pass). */
@@ -492,17 +515,7 @@ static PyObject *words(PyObject *self, PyObject *args) {
             if (line[p] == line[q] && nblank[i] == nblank[i + 1] && fabs(gap) < size[p] / 3)
                 gaps[c++] = gap;
         }
-        if (c <= 32) /* most lines: a short insertion sort, no calls */
-            for (Py_ssize_t i = 1; i < c; i++) {
-                double g = gaps[i];
-                Py_ssize_t j = i;
-                for (; j > 0 && g < gaps[j - 1]; j--)
-                    gaps[j] = gaps[j - 1];
-                gaps[j] = g;
-            }
-        else
-            qsort(gaps, c, sizeof(double), cmp_double);
-        double usual = (gaps[(c - 1) / 2] + gaps[c / 2]) / 2;
+        double usual = (kth(gaps, c, (c - 1) / 2) + kth(gaps, c, c / 2)) / 2;
         if (!(fabs(usual) > SPACED))
             continue;
         for (Py_ssize_t i = s; i < e; i++) {
