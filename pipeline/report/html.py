@@ -3,6 +3,7 @@ every template: file names, cell texts and messages come from untrusted PDFs."""
 from __future__ import annotations
 
 from jinja2 import Environment, PackageLoader
+from markupsafe import Markup
 
 from pipeline.report.items import row_anchor
 from pipeline.report.pictures import COLUMNS, EXTRA_COLOUR
@@ -17,6 +18,18 @@ _ENV = Environment(
     keep_trailing_newline=True,
     finalize=lambda v: "" if v is None else v,  # a missing field shows as nothing, not "None"
 )
+
+
+_EMPTY, _NOTHING = Markup(' class="empty"'), Markup("")
+
+
+def empty(value) -> Markup:
+    """A cell's class attribute: marked empty when it has nothing to show. A function, not a
+    macro: the report calls it for every cell, and a macro call costs ten times more."""
+    return _EMPTY if value is None or str(value).strip() == "" else _NOTHING
+
+
+_ENV.globals["empty"] = empty
 
 
 def position_table(source_file: str, decree_id: str, pos: dict, flagged: set[tuple]) -> dict:
