@@ -12,6 +12,8 @@ import re
 import zlib
 from pathlib import Path
 
+import numpy as np
+
 OBJ_WORD = re.compile(rb"obj(?![A-Za-z0-9])")  # a literal first: scanned at C speed
 OBJ_HEAD = re.compile(rb"(\d+)\s+\d+\s+\Z")  # `n g ` just before it
 FLAT_ARRAY = re.compile(rb"\s*\[([^\[\]()<>{}/%R]*)\]")  # numbers only (/Widths, /MediaBox): no reference
@@ -19,7 +21,19 @@ ENCRYPTED = re.compile(rb"/Encrypt\s*(?:\d+\s+\d+\s+R|<<)")
 ROOT = re.compile(rb"/Root\s+(\d{1,10})\s+\d+\s+R")
 OBJ_STREAM = re.compile(rb"/Type\s*/ObjStm\b")
 CATALOG = re.compile(rb"/Type\s*/Catalog\b")
-TOKEN = re.compile(rb"(?:\s|%[^\r\n]*)*(<<|>>|\[|\]|\(|<[0-9A-Fa-f\s]*>|/[^\s()<>\[\]{}/%]*|[^\s()<>\[\]{}/%]+)")
+SKIP = rb"(?:\s|%[^\r\n]*)*"  # white space and comments
+REGULAR = rb"[^\s()<>\[\]{}/%]"  # what a name or a word is made of
+NAME = rb"/" + REGULAR + b"*"
+OTHER = rb"<<|>>|\[|\]|\(|<[0-9A-Fa-f\s]*>|" + REGULAR + b"+"
+WHOLE = rb"(?!" + REGULAR + b")"  # the token ends here
+PLAIN_TOKEN = re.compile(SKIP + b"(" + NAME + b"|" + OTHER + b")")
+# groups 1 and 2: a reference `n g R` spaced by white space, read as one token; 3 a name; 4 any other token
+TOKEN = re.compile(SKIP + rb"(?:(\d{1,10})" + WHOLE + rb"\s+(\d{1,10})" + WHOLE + rb"\s+R" + WHOLE +
+                   b"|(" + NAME + b")|(" + OTHER + b"))")
+MAYBE_REF = re.compile(rb"\s*[0-9%]")  # after `n`, what a reference with a comment inside needs
+NOT_A_VALUE = {b">>", b"]", b"stream", b"endobj", b"endstream"}  # the caller stops there
+DICT_END = {b">>", b"stream", b"endobj"}
+ARRAY_END = {b"]", b"endobj"}
 STRING_MARK = re.compile(rb"[()\\]")
 STREAM_START = re.compile(rb"\s*stream(?:\r\n|\n|\r)")
 STREAM_END = re.compile(rb"\s*endstream")
@@ -27,7 +41,8 @@ MAX_DEPTH = 64  # deeper nesting is a damaged or hostile object: read as null
 INFLATE_CAP = 1 << 28  # past 256 MB of output a stream is a bomb the reader refuses anyway: stop checking
 KIND_OF_KEY = {"/Font": "font", "/XObject": "xobject"}
 NOT_DRAWN = {"/Parent", "/P", "/Annots", "/Metadata", "/Thumb", "/B", "/PieceInfo"}  # no text of the page
-TOKEN_SPACES = bytes.maketrans(b"\n\r\t\f\x00[]<>{}", b" " * 11)  # a content stream's separators, as spaces
+SEPARATOR = np.zeros(256, bool)  # a content stream's token separators
+SEPARATOR[list(b" \n\r\t\f\x00[]<>{}")] = True
 LITERAL = re.compile(rb"\((?:[^()\\]|\\.)*\)", re.DOTALL)
 INLINE_IMAGE = re.compile(rb"(?<!\S)BI\s.*?\sID\s.*?\sEI(?!\S)", re.DOTALL)
 WHAT = {("content", "damaged"): "the page's content breaks off part-way (object {n}): text drawn after the break is missing",
@@ -52,51 +67,73 @@ class TooDeep(ValueError):
     """Nesting past MAX_DEPTH: a damaged or hostile object, read as null."""
 
 
-def parse(data, pos: int, depth: int = 0):
-    """One PDF object at `pos`: dict, list, Ref, int or float, a name as '/Name', anything else as
-    its bytes (a string as b'()'); returns it and the position after it. Malformed input gives
-    what could be read."""
-    flat = FLAT_ARRAY.match(data, pos)
-    if flat:
-        return tuple(flat.group(1).split()), flat.end()  # a tuple: nothing in it to follow
-    if depth > MAX_DEPTH:
-        raise TooDeep
-    m = TOKEN.match(data, pos)
-    if not m:
-        return None, pos
-    tok, pos = bytes(m.group(1)), m.end()
-    if tok == b"<<":
-        items = []
-        while (m := TOKEN.match(data, pos)) and m.group(1) not in (b">>", b"stream", b"endobj"):
-            value, after = parse(data, pos, depth + 1)
-            if after == pos:
-                break
-            items.append(value)
-            pos = after
-        pos = m.end() if m and m.group(1) == b">>" else pos
-        return {k: v for k, v in zip(items[::2], items[1::2]) if isinstance(k, str)}, pos
-    if tok == b"[":
-        items = []
-        while (m := TOKEN.match(data, pos)) and m.group(1) not in (b"]", b"endobj"):
-            value, after = parse(data, pos, depth + 1)
-            if after == pos:
-                break
-            items.append(value)
-            pos = after
-        return items, (m.end() if m and m.group(1) == b"]" else pos)
+def parse(data, pos: int):
+    """One PDF object at `pos`: dict, list, Ref, int, a name as '/Name', a flat array as a tuple of its
+    bytes, anything else as its bytes (a string as b'()'); returns it and the position after it.
+    Malformed input gives what could be read; nesting past MAX_DEPTH raises TooDeep. One token per
+    step, what is open kept on a stack (no call per value: a few thousand values per decree)."""
+    opened: list[tuple[list, set]] = []  # (items, the tokens that end it) of what is open at pos
+    items = ends = None  # the innermost's
+    while True:
+        m = TOKEN.match(data, pos)
+        kind = m.lastindex if m else 0
+        if kind == 3 and len(opened) <= MAX_DEPTH:  # a name: half the tokens of a dictionary
+            value, after = m.group(3).decode("latin-1"), m.end()
+        else:
+            tok = m and m.group(4)
+            if opened and (m is None or tok in ends):
+                if tok == (b">>" if ends is DICT_END else b"]"):
+                    pos = m.end()
+                value = _close(opened)
+                if not opened:
+                    return value, pos
+                items, ends = opened[-1]
+                items.append(value)  # its parent reads on from pos
+                continue
+            if tok == b"[" and (flat := FLAT_ARRAY.match(data, pos)):
+                value, after = tuple(flat.group(1).split()), flat.end()
+            elif len(opened) > MAX_DEPTH:
+                raise TooDeep
+            elif m is None:
+                return None, pos
+            elif kind == 2:
+                value, after = Ref((int(m.group(1)), int(m.group(2)))), m.end()
+            elif tok == b"<<" or tok == b"[":
+                items, ends = [], DICT_END if tok == b"<<" else ARRAY_END
+                opened.append((items, ends))
+                pos = m.end()
+                continue
+            else:
+                value, after = _atom(data, m, tok)
+            if opened and after == pos:  # nothing read: the innermost stops here
+                value = _close(opened)
+                if opened:
+                    items, ends = opened[-1]
+        if not opened:
+            return value, after
+        items.append(value)
+        pos = after
+
+
+def _atom(data, m, tok: bytes):
+    """The value of a token that is no name and opens nothing, and the position after it."""
     if tok == b"(":
-        return b"()", _string_end(data, pos)
-    if tok.startswith(b"/"):
-        return tok.decode("latin-1"), pos
-    if tok.isdigit() and len(tok) <= 10:  # `n g R` is a reference
-        g = TOKEN.match(data, pos)
-        r = g and g.group(1).isdigit() and len(g.group(1)) <= 10 and TOKEN.match(data, g.end())
-        if r and r.group(1) == b"R":
-            return Ref((int(tok), int(g.group(1)))), r.end()
-        return int(tok), pos
-    if tok in (b">>", b"]", b"stream", b"endobj", b"endstream"):
-        return None, m.start(1)  # not a value: the caller stops here
-    return tok, pos
+        return b"()", _string_end(data, m.end())
+    if tok.isdigit() and len(tok) <= 10:
+        if MAYBE_REF.match(data, m.end()):  # `n g R` with a comment inside: read token by token
+            g = PLAIN_TOKEN.match(data, m.end())
+            r = g and g.group(1).isdigit() and len(g.group(1)) <= 10 and PLAIN_TOKEN.match(data, g.end())
+            if r and r.group(1) == b"R":
+                return Ref((int(tok), int(g.group(1)))), r.end()
+        return int(tok), m.end()
+    if tok in NOT_A_VALUE:
+        return None, m.start(4)
+    return tok, m.end()
+
+
+def _close(opened: list) -> dict | list:
+    items, ends = opened.pop()
+    return {k: v for k, v in zip(items[::2], items[1::2]) if isinstance(k, str)} if ends is DICT_END else items
 
 
 def _string_end(data, pos: int) -> int:
@@ -133,6 +170,8 @@ class Document:
         self.data = data
         self.heads = []  # (where its body starts, number), in file order
         for m in OBJ_WORD.finditer(data):
+            if data[max(0, m.start() - 3):m.start()] == b"end":  # half the words: no head before endobj
+                continue
             head = OBJ_HEAD.search(data, max(0, m.start() - 24), m.start())
             if head:
                 self.heads.append((m.end(), int(head.group(1))))
@@ -142,7 +181,8 @@ class Document:
         self.packed: dict[int, tuple[bytes, int]] = {}  # number -> (object stream, offset): PDF 1.5
         self.decoded: dict[int, bytes | None] = {}  # number -> what `stream` gave
         self.broken: set[int] = set()  # streams that do not decode to their end
-        for m in OBJ_STREAM.finditer(data):
+        self.sound: set[int] = set()  # objects all of whose reach a page's walk found sound
+        for m in OBJ_STREAM.finditer(data) if data.find(b"/ObjStm") >= 0 else ():
             self._unpack(self.owner(m.start()))
 
     def owner(self, pos: int) -> int | None:
@@ -258,9 +298,7 @@ class Document:
             else:
                 out.append((node, resources))
 
-        roots = [int(m.group(1)) for m in ROOT.finditer(self.data)][::-1]  # the last trailer first
-        roots += [self.owner(m.start()) for m in CATALOG.finditer(self.data)][::-1]  # when no trailer says
-        for number in roots:
+        for number in self._catalogs():
             try:
                 catalog = self.get(number)
             except KeyError:
@@ -270,32 +308,52 @@ class Document:
                 break
         return out
 
+    def _catalogs(self):
+        """Where the catalog may be: each trailer's /Root, the last trailer first, then the objects
+        typed /Catalog, the last first (when no trailer says). Read from the end on demand: the
+        last trailer's is nearly always the one."""
+        end = len(self.data)
+        while (at := self.data.rfind(b"/Root", 0, end)) >= 0:
+            if m := ROOT.match(self.data, at):
+                yield int(m.group(1))
+            end = at
+        yield from reversed([self.owner(m.start()) for m in CATALOG.finditer(self.data)])
+
 
 def left_open(content: bytes) -> bool:
     """True when drawing instructions end with more graphics states saved than restored (q, Q) or
     more text blocks begun than ended (BT, ET). Every producer closes both (the PDF standard
     requires it); a content stream cut short does not, even when it was stored again as a sound
     stream (a repair tool's copy), which inflating cannot tell. A page cut off inside a table shows
-    here. Counted with bytes.count (a page's content is often 20-50 kB): with separators made spaces,
-    a space then `q` begins only a q token (hex strings hold no q, literal strings are cut out)."""
+    here. Counted with numpy at each q, Q and T (a page's content is often 20-50 kB, these letters a
+    few hundred): a token begins after a separator (hex strings hold no q or T, literal strings are
+    cut out)."""
     if b"(" in content:
         content = LITERAL.sub(b" ", content)
     if b"BI" in content:
         content = INLINE_IMAGE.sub(b" ", content)
-    spaced = b" " + content.translate(TOKEN_SPACES)
-    return spaced.count(b" q") > spaced.count(b" Q") or spaced.count(b" BT") > spaced.count(b" ET")
+    text = np.frombuffer(b"  " + content, np.uint8)  # two separators before the first token
+    at = np.flatnonzero(((text | 32) == ord("q")) | (text == ord("T")))  # q or Q, and T
+    letter, begins = text[at], SEPARATOR[text[at - 1]]
+    if np.count_nonzero(begins & (letter == ord("q"))) > np.count_nonzero(begins & (letter == ord("Q"))):
+        return True
+    t = at[letter == ord("T")]  # BT and ET: their first letter follows a separator
+    first, begins = text[t - 1], SEPARATOR[text[t - 2]]
+    return np.count_nonzero(begins & (first == ord("B"))) > np.count_nonzero(begins & (first == ord("E")))
 
 
 def page_damage(doc: Document, page: dict, inherited) -> tuple[str, str, int] | None:
     """(kind, 'damaged', 'missing' or 'open', object number) of the first damage in what the page
-    uses, None when all of it is sound."""
+    uses, None when all of it is sound. A walk that finds nothing marks what it went through sound:
+    nothing damaged is reachable from there, so the next pages skip the resources they share (the
+    first damage found, were it there, would not change)."""
     todo = [(page.get("/Resources", inherited), "other"), (page.get("/Contents"), "content")]
     seen: set[int] = set()
     while todo:
         value, kind = todo.pop()
         if isinstance(value, Ref):
             n = value[0]
-            if n in seen:
+            if n in seen or n in doc.sound:
                 continue
             seen.add(n)
             fault = doc.fault(n)
@@ -314,6 +372,7 @@ def page_damage(doc: Document, page: dict, inherited) -> tuple[str, str, int] | 
             todo += [(v, KIND_OF_KEY.get(k, kind)) for k, v in value.items() if k not in NOT_DRAWN]
         elif isinstance(value, list):
             todo += [(v, kind) for v in value]
+    doc.sound |= seen
     contents = page.get("/Contents")
     if isinstance(contents, Ref) and isinstance(doc.get(contents[0]), list):  # an array kept as an object
         contents = doc.get(contents[0])
