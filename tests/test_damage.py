@@ -4,6 +4,7 @@ part of its text; the decree must still be published, with a warning naming the 
 the position printed there. Sound PDFs of every producer get no such warning."""
 from __future__ import annotations
 
+import random
 import re
 import shutil
 
@@ -156,3 +157,48 @@ def test_a_page_that_fails_to_load_is_named_and_the_rest_published(tmp_path):
     assert warning["message"].startswith("page could not be read (PdfiumError"), warning
     assert warning["position_no"] == 1  # position 2 began on page 3: the last one read before it
     assert "halaman-rusak.pdf" in set(read_curated(settings.curated)["decrees"].source_file)
+
+
+def _dictionaries(r: random.Random, n: int) -> list[bytes]:
+    """Made-up dictionaries: every kind of value a simple one holds, and what makes one not simple
+    (nesting, strings, comments, stray and stop tokens, long numbers, a missing end, deep arrays)."""
+    keys = [b"/Type", b"/A", b"/", b"/Length", b"/K#20x", b"/Kids"]
+    values = [b"/Page", b"/", b"5 0 R", b"5  0\nR", b"12", b"-3", b"+.5", b"true", b"null", b"[0 0 1 1]", b"[]",
+              b"12345678901", b"12345678901 0 R", b"5 12345678901 R", b"1 0 Rx", b"1 0 R(", b"nullx", b"4abc", b"5 0",
+              b"[1 R]", b"[/A]", b"<< >>", b"<</X 1>>", b"(s)", b"<0a>", b"stream", b"endobj", b"endstream", b"R",
+              b"%c\n1", b"1 %c\n0 R", b"1 0 %c\nR", b"{", b"]"]
+    spaces = [b"", b" ", b"\n", b"\r\n ", b"\t", b"\x00", b"\f"]
+    out = []
+    for _ in range(n):
+        pairs = b"".join(r.choice(spaces) + (r.choice(keys) if r.random() < 0.95 else r.choice(values)) +
+                         r.choice(spaces) + r.choice(values[:10] if r.random() < 0.7 else values)
+                         for _ in range(r.randint(0, 6)))
+        text = b"<<" + pairs + r.choice(spaces) + r.choice([b">>", b" >>", b">", b"", b">>>>", b" >>\nstream\n"])
+        text = r.choice([b"", b"", b"<<", b"[", b"<</K", b"[" * r.randint(60, 68)]) + r.choice(spaces) + text
+        out.append(text + r.choice([b"", b" endobj", b" /X 1 >>"]))
+    return out
+
+
+def test_a_simple_dictionary_reads_as_token_by_token(monkeypatch):
+    """parse reads a dictionary of names, references, numbers and flat arrays with one findall; what it
+    gives must be what reading it token by token gives, on the sample's objects and made-up ones."""
+    data = SAMPLE.read_bytes()
+    cases = [(data, at) for at, _ in integrity.Document(data).heads]
+    cases += [(text, 0) for text in _dictionaries(random.Random(21), 20_000)]
+
+    def read_all() -> list:
+        out = []
+        for text, at in cases:
+            try:
+                out.append(integrity.parse(text, at))
+            except integrity.TooDeep:
+                out.append("too deep")
+        return out
+
+    simple = []
+    monkeypatch.setattr(integrity, "_simple_dict", lambda text, start, read=integrity._simple_dict:
+                        simple.append(read(text, start)) or simple[-1])
+    fast = read_all()
+    monkeypatch.setattr(integrity, "_simple_dict", lambda text, start: None)
+    assert fast == read_all()
+    assert sum(d is not None for d in simple) > 2_000 and sum(d is None for d in simple) > 2_000  # both ways tried

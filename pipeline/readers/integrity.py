@@ -34,6 +34,11 @@ MAYBE_REF = re.compile(rb"\s*[0-9%]")  # after `n`, what a reference with a comm
 NOT_A_VALUE = {b">>", b"]", b"stream", b"endobj", b"endstream"}  # the caller stops there
 DICT_END = {b">>", b"stream", b"endobj"}
 ARRAY_END = {b"]", b"endobj"}
+# a dictionary of names, references, numbers and flat arrays spaced by white space alone (most of
+# them): its pairs read by one findall; each pair's text is group 1
+PAIRS = re.compile(rb"(\s*(/" + REGULAR + rb"*+)\s*(?:(\d{1,10})\s+(\d{1,10})\s+R|(/" + REGULAR + rb"*+)|"
+                   rb"([-+.0-9]++|true|false|null)|\[([^\[\]()<>{}/%R]*)\]))")
+SIMPLE_REACH = 4096  # past this a dictionary is read token by token
 STRING_MARK = re.compile(rb"[()\\]")
 STREAM_START = re.compile(rb"\s*stream(?:\r\n|\n|\r)")
 STREAM_END = re.compile(rb"\s*endstream")
@@ -98,6 +103,8 @@ def parse(data, pos: int):
                 return None, pos
             elif kind == 2:
                 value, after = Ref((int(m.group(1)), int(m.group(2)))), m.end()
+            elif tok == b"<<" and len(opened) < MAX_DEPTH and (simple := _simple_dict(data, m.end())):
+                value, after = simple
             elif tok == b"<<" or tok == b"[":
                 items, ends = [], DICT_END if tok == b"<<" else ARRAY_END
                 opened.append((items, ends))
@@ -113,6 +120,18 @@ def parse(data, pos: int):
             return value, after
         items.append(value)
         pos = after
+
+
+def _simple_dict(data, start: int):
+    """The dictionary whose body starts at `start`, and the position after it, when it is simple: its
+    pairs are all its text (a gap is something else, read token by token)."""
+    close = data.find(b">>", start, start + SIMPLE_REACH)
+    pairs = PAIRS.findall(data, start, close) if close >= 0 else None
+    if pairs is None or b"".join(p[0] for p in pairs) != data[start:close].rstrip():
+        return None
+    return {k.decode("latin-1"): Ref((int(n), int(g))) if n else name.decode("latin-1") if name else
+            (int(w) if w.isdigit() and len(w) <= 10 else w) if w else tuple(flat.split())
+            for _, k, n, g, name, w, flat in pairs}, close + 2
 
 
 def _atom(data, m, tok: bytes):
@@ -330,7 +349,7 @@ def left_open(content: bytes) -> bool:
     cut out)."""
     if b"(" in content:
         content = LITERAL.sub(b" ", content)
-    if b"BI" in content:
+    if b"I" in content and b"BI" in content:  # one byte is found at memchr speed, and I is rare
         content = INLINE_IMAGE.sub(b" ", content)
     text = np.frombuffer(b"  " + content, np.uint8)  # two separators before the first token
     at = np.flatnonzero(((text | 32) == ord("q")) | (text == ord("T")))  # q or Q, and T
