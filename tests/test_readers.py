@@ -237,7 +237,10 @@ def _random_chars(rng):
 def test_compiled_words_are_the_numpy_words(pdfs, monkeypatch):
     """build_words in C (_chars.c) gives the numpy rule's words, each float exact (repr), on every
     page of the corpus through both readers (code points from PDFium, str from pdfplumber) and on
-    made-up pages; it declines only what numpy alone defines (a coordinate not finite, or -0.0)."""
+    made-up pages; it declines only what numpy alone defines (a coordinate not finite, or a word's
+    least or greatest value both 0.0 and -0.0)."""
+    import gc  # noqa: PLC0415
+
     import numpy as np  # noqa: PLC0415
 
     from pipeline.readers import pdfium, plumber, words  # noqa: PLC0415
@@ -265,6 +268,7 @@ def test_compiled_words_are_the_numpy_words(pdfs, monkeypatch):
             declined.append(i)
         else:
             assert repr(compiled) == repr(words.build_words(*args, native=False)), i
+            assert not any(map(gc.is_tracked, compiled[:3]))  # str, floats and a bool: no cycle
     assert not [i for i in declined if i < read] and len(declined) < 100, declined
     assert sum(len(words.build_words(*c)) for c in calls) > 50_000
     # declined: a word whose least x0 is both 0.0 and -0.0; a coordinate not finite
