@@ -265,6 +265,7 @@ static PyObject *paths(PyObject *self, PyObject *args) {
 
 /* --- words ------------------------------------------------------------------------------------ */
 
+/* readers/words.py's constants (tests/test_readers.py fails if the two rules part) */
 #define X_TOL 1.5
 #define Y_TOL 2.0
 #define SPACE_SHARE 0.15
