@@ -1,7 +1,9 @@
 """Only the compiled part of the package; everything else is in pyproject.toml.
 
-The PDFium reader's per-character loop (pipeline/readers/_chars.c) is optional: where no C compiler
-is at hand the install still succeeds and the reader makes the same calls through ctypes, slower."""
+Two loops are also written in C, both optional: where no C compiler is at hand the install still
+succeeds and the same work is done slower, by ctypes calls (the PDFium reader's per-character loop,
+pipeline/readers/_chars.c) or in Python (the parse's words to lines and cells, pipeline/parse/_geometry.c)."""
 from setuptools import Extension, setup
 
-setup(ext_modules=[Extension("pipeline.readers._chars", ["pipeline/readers/_chars.c"], optional=True)])
+setup(ext_modules=[Extension("pipeline.readers._chars", ["pipeline/readers/_chars.c"], optional=True),
+                   Extension("pipeline.parse._geometry", ["pipeline/parse/_geometry.c"], optional=True)])

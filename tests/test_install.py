@@ -72,9 +72,10 @@ def test_wheel_in_a_fresh_venv_publishes_what_the_checkout_publishes(tmp_path):
     assert sh(["iki", "--version"], cwd=demo, env=env).stdout.strip() == f"iki-pipeline {metadata.version('iki-pipeline')}"
     assert (venv / "bin" / "iki").exists() and not str(ROOT) in sh(
         ["python", "-c", "import pipeline; print(pipeline.__file__)"], cwd=demo, env=env).stdout
-    # the wheel carries the compiled per-character loop of the PDFium reader
-    assert sh(["python", "-c", "from pipeline.readers import pdfium; print(pdfium._native is not None)"],
-              cwd=demo, env=env).stdout.strip() == "True"
+    # the wheel carries the compiled per-character loop of the PDFium reader and the parse's loops over words
+    assert sh(["python", "-c", "from pipeline.readers import pdfium; from pipeline.parse import geometry; "
+               "print(pdfium._native is not None, geometry._native is not None)"],
+              cwd=demo, env=env).stdout.strip() == "True True"
 
     shutil.copy(SAMPLE, demo / "raw")
     first = sh(["iki", "all"], cwd=demo, env=env)

@@ -291,7 +291,7 @@ def test_touching_a_parser_module_changes_the_cache_key(tmp_path):
         return cache.code_version("pdfium")
 
     base = key()
-    for touched in ("parse/rows.py", "readers/pdfium.py", "core/model.py", "parse/geometry.py"):
+    for touched in ("parse/rows.py", "readers/pdfium.py", "core/model.py", "parse/geometry.py", "parse/_geometry.c"):
         with open(copy / touched, "a") as f:
             f.write("\n# touched\n")
         assert key() != base, touched

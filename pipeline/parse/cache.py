@@ -12,7 +12,7 @@ from pipeline.parse.document import PARSER_VERSION
 PACKAGE = Path(__file__).resolve().parents[1]
 # Every module that can change what a parse produces (the page model, readers, the parse itself).
 PARSE_CODE = ("core/model.py", "core/errors.py", "core/text.py", "core/files.py",
-              "readers/*.py", "readers/*.c", "parse/*.py")
+              "readers/*.py", "readers/*.c", "parse/*.py", "parse/*.c")
 
 
 def code_version(reader: str) -> str:

@@ -92,7 +92,14 @@ def group_lines(words: list[Word], page: int) -> list[Line]:
     most words). Words come by top, so a line's top is its first word's and the lines come out in
     order of their tops. A word of the same top, bottom and size as the word before it joins the
     same line (the line can only have grown towards it): words are taken in such runs, and most
-    lines are one run, made once; a line joined by another run is made again from its words."""
+    lines are one run, made once; a line joined by another run is made again from its words.
+
+    _geometry.c does the same where built (the same Lines, each value the same float object);
+    this code is the rule, and takes the words it declines (no float coordinates, or not finite)."""
+    if _native is not None:
+        lines = _native.group_lines(words, page)
+        if lines is not None:
+            return lines
     if len(words) < 2:
         return [Line(list(words), page)] if words else []
     lines: list[Line] = []
@@ -258,7 +265,19 @@ def find_grids(segments: list[Segment], words: list[Word], page: int) -> tuple[l
                 owner[j][i].rules.append((h.y0, h.x0, h.x1))
     if not grids:
         return grids, list(words)
-    outside: list[Word] = []
+    outside = _place(words, grids)
+    grids.sort(key=lambda g: g.top)
+    return grids, outside
+
+
+def _place(words: list[Word], grids: list[Grid]) -> list[Word]:
+    """Each word into the cell its middle is in (of the first grid holding it); the words outside
+    every grid. _geometry.c does the same where built; this code takes the words it declines."""
+    if _native is not None:
+        outside = _native.place(words, [(g.xs, g.ys, g.owner) for g in grids])
+        if outside is not None:
+            return outside
+    outside = []
     bounds = [(g.xs[0], g.xs[-1], g.ys[0], g.ys[-1], g.xs, g.ys, g.owner, len(g.xs) - 1, len(g.ys) - 1)
               for g in grids]
     for w in words:
@@ -270,8 +289,17 @@ def find_grids(segments: list[Segment], words: list[Word], page: int) -> tuple[l
                 break
         else:
             outside.append(w)
-    grids.sort(key=lambda g: g.top)
-    return grids, outside
+    return outside
+
+
+try:  # the compiled loops over words (setup.py builds them where a C compiler is at hand)
+    import pipeline.parse._geometry as _native
+except ImportError:  # pragma: no cover - exercised by installs without a compiler
+    _native = None
+else:
+    _native.bind(Word, tuple(getattr(Word, f) for f in ("text", "x0", "x1", "top", "bottom", "size")),
+                 Line, tuple(getattr(Line, f) for f in ("words", "page", "x0", "x1", "top", "bottom", "size", "text")),
+                 Cell, Cell.words)
 
 
 def bbox_of(lines: list[Line], fallback: list) -> list[list[float]]:
