@@ -60,7 +60,7 @@ docs:
 
 setup: .venv/.installed
 
-.venv/.installed: pyproject.toml setup.py pipeline/readers/_chars.c
+.venv/.installed: pyproject.toml setup.py pipeline/readers/_chars.c pipeline/parse/_geometry.c
 	python3.11 -m venv .venv 2>/dev/null || python3 -m venv .venv
 	.venv/bin/pip install -q --upgrade pip
 	.venv/bin/pip install -q -e ".[test,dask,notebook]"
