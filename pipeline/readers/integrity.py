@@ -201,7 +201,7 @@ class Document:
         self.decoded: dict[int, bytes | None] = {}  # number -> what `stream` gave
         self.broken: set[int] = set()  # streams that do not decode to their end
         self.sound: set[int] = set()  # objects all of whose reach a page's walk found sound
-        for m in OBJ_STREAM.finditer(data) if data.find(b"/ObjStm") >= 0 else ():
+        for m in OBJ_STREAM.finditer(data):
             self._unpack(self.owner(m.start()))
 
     def owner(self, pos: int) -> int | None:
@@ -353,11 +353,11 @@ def left_open(content: bytes) -> bool:
         content = INLINE_IMAGE.sub(b" ", content)
     text = np.frombuffer(b"  " + content, np.uint8)  # two separators before the first token
     at = np.flatnonzero(((text | 32) == ord("q")) | (text == ord("T")))  # q or Q, and T
-    letter, begins = text[at], SEPARATOR[text[at - 1]]
+    letter, begins = text[at], SEPARATOR.take(text[at - 1])
     if np.count_nonzero(begins & (letter == ord("q"))) > np.count_nonzero(begins & (letter == ord("Q"))):
         return True
     t = at[letter == ord("T")]  # BT and ET: their first letter follows a separator
-    first, begins = text[t - 1], SEPARATOR[text[t - 2]]
+    first, begins = text[t - 1], SEPARATOR.take(text[t - 2])
     return np.count_nonzero(begins & (first == ord("B"))) > np.count_nonzero(begins & (first == ord("E")))
 
 
