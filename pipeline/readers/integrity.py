@@ -30,7 +30,7 @@ PLAIN_TOKEN = re.compile(SKIP + b"(" + NAME + b"|" + OTHER + b")")
 # groups 1 and 2: a reference `n g R` spaced by white space, read as one token; 3 a name; 4 any other token
 TOKEN = re.compile(SKIP + rb"(?:(\d{1,10})" + WHOLE + rb"\s+(\d{1,10})" + WHOLE + rb"\s+R" + WHOLE +
                    b"|(" + NAME + b")|(" + OTHER + b"))")
-MAYBE_REF = re.compile(rb"\s*[0-9%]")  # after `n`, what a reference with a comment inside needs
+MAYBE_REF = re.compile(rb"\s*[0-9%]")  # what follows `n` of an `n g R` with a comment inside
 NOT_A_VALUE = {b">>", b"]", b"stream", b"endobj", b"endstream"}  # the caller stops there
 DICT_END = {b">>", b"stream", b"endobj"}
 ARRAY_END = {b"]", b"endobj"}
@@ -123,8 +123,11 @@ def parse(data, pos: int):
 
 
 def _simple_dict(data, start: int):
-    """The dictionary whose body starts at `start`, and the position after it, when it is simple: its
-    pairs are all its text (a gap is something else, read token by token)."""
+    """The dictionary whose body starts at `start` and the position after it, when it is simple; else
+    None. Simple: its pairs, one after another, are all its text up to the first `>>` (a gap is a
+    nested dictionary, a string, a comment or a stray token, which parse reads token by token). Each
+    value then ends where the next pair or the end begins, and reads as parse's tokens would
+    (test_damage: both readings equal)."""
     close = data.find(b">>", start, start + SIMPLE_REACH)
     pairs = PAIRS.findall(data, start, close) if close >= 0 else None
     if pairs is None or b"".join(p[0] for p in pairs) != data[start:close].rstrip():
