@@ -53,15 +53,21 @@ def fraction(part: Part) -> tuple[str, str | None, str | None]:
             if ln.page == page and ln.top <= y <= ln.bottom and ln.x0 >= x1 - 1:
                 beside.append(ln.text)  # the multiplier on the rule's own line
             elif (ln.page, ln.cy) < (page, y):
-                own = [r for r in rules if r[0] == ln.page and ln.cy < r[1] <= ln.bottom + 0.6 * ln.size]
-                end = own[0][3] if own else x1
-                main.append(" ".join(w.text for w in ln.words if w.x0 < end - 1))
-                beside += [w.text for w in ln.words if w.x0 >= end - 1]
+                cy, low = ln.cy, ln.bottom + 0.6 * ln.size
+                own = [r for r in rules if r[0] == ln.page and cy < r[1] <= low]
+                cut = (own[0][3] if own else x1) - 1
+                left = [w.text for w in ln.words if w.x0 < cut]
+                # a line's text is its words' texts joined: kept whole, it is the line's text
+                main.append(ln.text if len(left) == len(ln.words) else " ".join(left))
+                beside += [w.text for w in ln.words if w.x0 >= cut]
             else:
                 n = _multiplier_tail(ln, x1) if ln.page == page else 0
-                beside += [w.text for w in ln.words[len(ln.words) - n:]] if n else []
-                if n < len(ln.words):
-                    below.append(" ".join(w.text for w in ln.words[:len(ln.words) - n]))
+                if n:
+                    beside += [w.text for w in ln.words[len(ln.words) - n:]]
+                if not n:
+                    below.append(ln.text)
+                elif n < len(ln.words):
+                    below.append(" ".join([w.text for w in ln.words[:len(ln.words) - n]]))
         if not (main and below):
             continue
         while len(below) > 1 and len(below[0]) <= 8:  # "X 100" + a wrapped "%"
