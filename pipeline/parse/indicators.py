@@ -104,20 +104,30 @@ def build_indicators(rows: list[Row], known: Callable[[], dict[str, set[str]]], 
         row.sasaran_index = len(sasaran) - 1
         ind = row.part("indikator")
         items = split_stacked(ind)
-        anchors = [item[2] for item in items]
-        tol = 0.5 * (ind.lines[0].size if ind.lines else 8)
-        starts = list(accumulate(len(item[3]) for item in items[:-1]))  # the later items' first lines
-        breaks = bool(starts) and not any(blank_before(ind.lines, k) for k in starts)
-        phrases = known() if breaks else {}  # only items set as line breaks weigh them
-        split = {key: entries(part, anchors, tol, breaks, key in SHARED_ROLES, phrases.get(key, set()))
-                 for key, part in row.parts.items() if key not in ("no", "sasaran", "indikator")}
-        for key in SHARED_ROLES + tuple(k for k in split if k.startswith("extra:")):
-            if key in split and len(items) > 1 and all(not p.lines for p in split[key][1:]):
-                split[key] = [split[key][0]] * len(items)
+        if len(items) == 1:  # most rows: one indicator, each column its one entry (as `entries` gives)
+            split = {key: [part] for key, part in row.parts.items() if key not in ("no", "sasaran", "indikator")}
+        else:
+            split = _stacked_entries(row, ind, items, known)
         for n, (label, texts, _, item_lines) in enumerate(items):
             rec = {"row_parts": split, "n": n, "label": label, "texts": texts, "lines": item_lines, "row": row}
             records.append(rec)
     return _finish(records, sasaran, ocr)
+
+
+def _stacked_entries(row: Row, ind: Part, items: list, known: Callable[[], dict[str, set[str]]]) -> dict[str, list[Part]]:
+    """Each other column's entries for a row's stacked items, by column; a shared column printed
+    once stands for every item."""
+    anchors = [item[2] for item in items]
+    tol = 0.5 * (ind.lines[0].size if ind.lines else 8)
+    starts = list(accumulate(len(item[3]) for item in items[:-1]))  # the later items' first lines
+    breaks = bool(starts) and not any(blank_before(ind.lines, k) for k in starts)
+    phrases = known() if breaks else {}  # only items set as line breaks weigh them
+    split = {key: entries(part, anchors, tol, breaks, key in SHARED_ROLES, phrases.get(key, set()))
+             for key, part in row.parts.items() if key not in ("no", "sasaran", "indikator")}
+    for key in SHARED_ROLES + tuple(k for k in split if k.startswith("extra:")):
+        if key in split and all(not p.lines for p in split[key][1:]):
+            split[key] = [split[key][0]] * len(items)
+    return split
 
 
 def _finish(records: list[dict], sasaran: list[Sasaran], ocr: bool) -> list[dict]:
@@ -136,11 +146,9 @@ def _finish(records: list[dict], sasaran: list[Sasaran], ocr: bool) -> list[dict
         formulasi, pembilang, penyebut = fraction(formula_part)
         extra = {k[6:]: p.text for k, p in parts.items() if k.startswith("extra:")}
         ind_part = row.part("indikator")
-        cells = {
-            "sasaran": [list(b) for b in sas_box],
-            "indikator": bbox_of(rec["lines"], ind_part.boxes),
-            **{k: bbox_of(p.lines, p.boxes) for k, p in parts.items()},
-        }
+        cells = {"sasaran": [list(b) for b in sas_box], "indikator": bbox_of(rec["lines"], ind_part.boxes)}
+        for k, p in parts.items():
+            cells[k] = bbox_of(p.lines, p.boxes)
         out.append({
             "indicator_no": ino,
             "sasaran_no": sas_no,
