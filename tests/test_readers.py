@@ -175,7 +175,7 @@ def test_compiled_loops_give_the_ctypes_arrays(pdfs):
     from pipeline.readers.words import changes  # noqa: PLC0415
 
     assert reader._native is not None, "pipeline/readers/_chars.c was not built: run `make setup`"
-    checked = 0
+    checked = painted = 0
     for path in pdfs:
         doc = pdfium.PdfDocument(str(path))
         for page in doc:
@@ -194,17 +194,73 @@ def test_compiled_loops_give_the_ctypes_arrays(pdfs):
             plain = reader.run_arrays(tpv, first, objs[first], native=False)
             assert all(np.array_equal(a, b) for a, b in zip(native, plain)), (path.name, page)
             objects, types = reader.object_arrays(reader._addr(page.raw), False, native=True)
-            assert (objects, types.tolist()) == tuple(
-                x if i == 0 else x.tolist() for i, x in enumerate(reader.object_arrays(reader._addr(page.raw), False,
-                                                                                      native=False)))
-            drawn = [o for o, t in zip(objects, types.tolist()) if t == pdfium.raw.FPDF_PAGEOBJ_PATH]
+            plain = reader.object_arrays(reader._addr(page.raw), False, native=False)
+            assert np.array_equal(objects, plain[0]) and np.array_equal(types, plain[1]), (path.name, page)
+            drawn = objects[types == pdfium.raw.FPDF_PAGEOBJ_PATH]
             native = reader.path_arrays(drawn, native=True)
             plain = reader.path_arrays(drawn, native=False)
             assert all(np.array_equal(a, b) for a, b in zip(native, plain)), (path.name, page)
+            shapes = {}
+            for compiled in (True, False):  # lines and rectangles classified in C, and in Python
+                shapes[compiled] = ([], [])
+                reader._walk(reader._addr(page.raw), False, None, page.get_height(), *shapes[compiled],
+                             native=compiled)
+            assert repr(shapes[True]) == repr(shapes[False]), (path.name, page)
+            painted += len(shapes[True][0]) + len(shapes[True][1])
             checked += n
             textpage.close()
         doc.close()
-    assert checked > 10_000
+    assert checked > 10_000 and painted > 1_000
+
+
+def _random_path(rng):
+    """A made-up path's points, segment types and close flags: half of them boxes (a move and three
+    or four lines, maybe closed, maybe a line back to the start), the others any corners and types."""
+    import numpy as np  # noqa: PLC0415
+
+    corners = np.array([[10, 10], [10, 50], [90, 50], [90, 10], [-0.0, 0.0], [0.0, -0.0], [10, 10.0005]])
+    if rng.random() < 0.5:
+        n = int(rng.integers(4, 7))
+        at, kinds = np.arange(n) % 4, np.array([2] + [0] * (n - 1), dtype=np.int32)  # move, lines
+    else:
+        n = int(rng.integers(0, 9))
+        at, kinds = rng.integers(0, len(corners), n), rng.choice([0, 0, 0, 1, 2], n).astype(np.int32)
+    points = corners[at] + (rng.choice([0, 0, 5e-4, 0.3], (n, 2)) if rng.random() < 0.3 else 0)
+    return points.astype(np.float32), kinds, rng.random(n) < 0.15
+
+
+def test_compiled_shapes_are_the_python_shapes():
+    """_chars.c's shapes classifies made-up paths as pdfium.py's _path_shapes and _classify do
+    (lines, rectangles, curves, closes anywhere, a line back to the start, turned and nested
+    matrices, paths not painted, ranges of paths), every float exact (repr)."""
+    import numpy as np  # noqa: PLC0415
+
+    from pipeline.readers import pdfium as reader  # noqa: PLC0415
+
+    rng = np.random.default_rng(21)
+    found = [0, 0]
+    for _ in range(3000):
+        k = int(rng.integers(0, 6))
+        paths = [_random_path(rng) for _ in range(k)]
+        counts = np.array([len(p[1]) for p in paths], dtype=np.int32)
+        points, kinds, closes = (np.concatenate([p[i] for p in paths] + [empty]) for i, empty in
+                                 enumerate((np.zeros((0, 2)), np.zeros(0, np.int32), np.zeros(0, bool))))
+        modes = rng.integers(0, 2, (k, 2)).astype(np.int32)
+        matrices = rng.choice([[1, 0, 0, 1, 0, 0], [0, 1, -1, 0, 612, 0], [0.75, 0, 0, -0.75, 10.5, 800],
+                               [6e-17, 1, -1, 6e-17, 0, 0]], k).astype(np.float32)
+        arrays = (modes, matrices, counts, points.astype(np.float32), kinds, closes)
+        start = int(rng.integers(0, k + 1))
+        stop = int(rng.integers(start, k + 1))
+        matrix = None if rng.random() < 0.5 else tuple(rng.choice([[0.0, -1.0, 1.0, 0.0, 5.5, 0.0],
+                                                                   [0.5, 0.0, 0.0, 0.5, -3.0, 1.0],
+                                                                   [1.0, 0.5, -0.5, 1.0, 0.0, 0.0]]).tolist())
+        out = {}
+        for compiled in (True, False):
+            out[compiled] = ([], [])
+            reader._paint(arrays, start, stop, matrix, 842.0, *out[compiled], native=compiled)
+        assert repr(out[True]) == repr(out[False])
+        found = [found[0] + len(out[True][0]), found[1] + len(out[True][1])]
+    assert min(found) > 50, found
 
 
 def _random_chars(rng):

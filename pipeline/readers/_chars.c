@@ -39,6 +39,12 @@
  *   points     cap x 2 float32, kinds cap int32, closes cap bytes: the segments of all paths in order
  *              (written while they fit; the caller calls again with cap = the returned total)
  *
+ * shapes(modes, matrices, counts, points, kinds, closes, start, stop, parent, height, tol, (moveto, bezierto),
+ *        lines, rects)
+ *   pdfium.py's _path_shapes and _classify (the rule and the fallback) for paths start..stop of
+ *   paths' arrays: parent None or the enclosing forms' matrix (6 floats), tol axis_quad's; appends
+ *   (x0, x1, top, bottom) to lines and (x0, x1, top, bottom, stroked) to rects as they do.
+ *
  * words(text, blank, x0, x1, top, size, key, bold, word, slots, ligatures) -> list of Word, or None
  *   readers/words.py's build_words in one pass (its numpy path is the rule and the fallback):
  *   text       m uint32 code points, or a list of m str
@@ -606,11 +612,144 @@ done:
     return out;
 }
 
+/* --- ruling lines ----------------------------------------------------------------------------- */
+
+/* Python's min and max of two floats: the first unless the second is less (greater). */
+static double least(double a, double b) { return b < a ? b : a; }
+static double most(double a, double b) { return b > a ? b : a; }
+
+/* pdfium.py's _classify for one subpath (shape[0..n), its points x[i], y[i] in page space): a line
+ * or a rectangle appended to `lines` or `rects` as that function appends it; -1 with an exception. */
+static int classify(char *shape, double *x, double *y, Py_ssize_t n, int stroke, double height, double tol,
+                    PyObject *lines, PyObject *rects) {
+    if (shape[0] != 'm')
+        return 0;
+    if (n > 3 && shape[n - 2] == 'l' && shape[n - 1] == 'h' && x[n - 2] == x[0] && y[n - 2] == y[0]) {
+        shape[n - 2] = 'h'; /* the closing line drawn back to the start is the close itself */
+        x[n - 2] = x[n - 1];
+        y[n - 2] = y[n - 1];
+        n--;
+    }
+    PyObject *item = NULL, *to = lines;
+    if ((n == 3 && !memcmp(shape, "mlh", 3)) || (n == 2 && !memcmp(shape, "ml", 2)))
+        item = Py_BuildValue("(dddd)", least(x[0], x[1]), most(x[0], x[1]), height - most(y[0], y[1]),
+                             height - least(y[0], y[1]));
+    else if (n == 5 && (!memcmp(shape, "mlllh", 5) || !memcmp(shape, "mllll", 5))) {
+#define NEAR(a, b) (fabs((a) - (b)) <= tol)
+        if (!(NEAR(x[0], x[4]) && NEAR(y[0], y[4])
+              && ((NEAR(x[0], x[1]) && NEAR(y[1], y[2]) && NEAR(x[2], x[3]) && NEAR(y[3], y[0]))
+                  || (NEAR(y[0], y[1]) && NEAR(x[1], x[2]) && NEAR(y[2], y[3]) && NEAR(x[3], x[0])))))
+            return 0;
+#undef NEAR
+        item = Py_BuildValue("(ddddN)", least(x[0], x[2]), most(x[0], x[2]), height - most(y[0], y[2]),
+                             height - least(y[0], y[2]), PyBool_FromLong(stroke));
+        to = rects;
+    }
+    else
+        return 0;
+    int failed = !item || PyList_Append(to, item) < 0;
+    Py_XDECREF(item);
+    return failed ? -1 : 0;
+}
+
+static PyObject *shapes(PyObject *self, PyObject *args) {
+    PyObject *modes_o, *matrices_o, *counts_o, *points_o, *kinds_o, *closes_o, *parent_o, *lines, *rects;
+    Py_ssize_t start, stop;
+    double height, tol, parent[6];
+    int moveto, bezierto;
+    if (!PyArg_ParseTuple(args, "OOOOOOnnOdd(ii)O!O!", &modes_o, &matrices_o, &counts_o, &points_o, &kinds_o,
+                          &closes_o, &start, &stop, &parent_o, &height, &tol, &moveto, &bezierto, &PyList_Type,
+                          &lines, &PyList_Type, &rects))
+        return NULL;
+    int nested = parent_o != Py_None;
+    if (nested && !PyArg_ParseTuple(parent_o, "dddddd;parent: a matrix of 6 floats or None", &parent[0], &parent[1],
+                                    &parent[2], &parent[3], &parent[4], &parent[5]))
+        return NULL;
+    Views v = {.n = 0};
+    const int32_t *counts = take(&v, counts_o, 0, 0, "counts");
+    Py_ssize_t k = counts ? v.view[0].len / 4 : 0, total = 0;
+    for (Py_ssize_t j = 0; j < k; j++)
+        total += counts[j] > 0 ? counts[j] : 0;
+    const int32_t *modes = counts ? take(&v, modes_o, 8 * k, 0, "modes") : NULL;
+    const float *matrices = modes ? take(&v, matrices_o, 24 * k, 0, "matrices") : NULL;
+    const float *points = matrices ? take(&v, points_o, 8 * total, 0, "points") : NULL;
+    const int32_t *kinds = points ? take(&v, kinds_o, 4 * total, 0, "kinds") : NULL;
+    const unsigned char *closes = kinds ? take(&v, closes_o, total, 0, "closes") : NULL;
+    if (closes && (start < 0 || stop > k || start > stop)) {
+        PyErr_SetString(PyExc_ValueError, "start, stop: a range of the paths needed");
+        closes = NULL;
+    }
+    /* a subpath's shape and points: at most two per segment (its own and a close) */
+    char *shape = closes ? PyMem_Malloc(2 * total + 1) : NULL;
+    double *x = shape ? PyMem_Malloc((4 * total + 2) * sizeof(double)) : NULL;
+    if (!x) {
+        if (closes)
+            PyErr_NoMemory();
+        PyMem_Free(shape);
+        release(&v);
+        return NULL;
+    }
+    double *y = x + 2 * total + 1;
+    int failed = 0;
+    Py_ssize_t s = 0;
+    for (Py_ssize_t j = 0; j < start; j++)
+        s += counts[j] > 0 ? counts[j] : 0;
+    for (Py_ssize_t j = start; j < stop && !failed; j++) {
+        Py_ssize_t end = s + (counts[j] > 0 ? counts[j] : 0);
+        int mode = modes[2 * j], stroke = modes[2 * j + 1] != 0;
+        if (mode == 0 && !stroke) { /* not painted */
+            s = end;
+            continue;
+        }
+        /* the path's matrix, then the parent's (_mul); evaluated as Python does, term by term */
+        const float *f = matrices + 6 * j;
+        double a = f[0], b = f[1], c = f[2], d = f[3], e = f[4], g = f[5];
+        if (nested) {
+            const double *p = parent;
+            double m[6] = {a * p[0] + b * p[2], a * p[1] + b * p[3], c * p[0] + d * p[2],
+                           c * p[1] + d * p[3], e * p[0] + g * p[2] + p[4], e * p[1] + g * p[3] + p[5]};
+            a = m[0], b = m[1], c = m[2], d = m[3], e = m[4], g = m[5];
+        }
+        /* _path_shapes: subpaths start at a move; a close adds the start's point ("h") */
+        Py_ssize_t n = 0;
+        double start_x = 0, start_y = 0;
+        int started = 0;
+        for (; s < end && !failed; s++) {
+            double px = points[2 * s], py = points[2 * s + 1];
+            double tx = a * px + c * py + e, ty = b * px + d * py + g;
+            if (kinds[s] == moveto) {
+                if (n)
+                    failed = classify(shape, x, y, n, stroke, height, tol, lines, rects) < 0;
+                n = 0;
+                start_x = tx, start_y = ty, started = 1;
+                shape[n] = 'm';
+            }
+            else
+                shape[n] = kinds[s] == bezierto ? 'b' : 'l';
+            x[n] = tx, y[n++] = ty;
+            if (closes[s] && started) {
+                shape[n] = 'h';
+                x[n] = start_x, y[n++] = start_y;
+            }
+        }
+        if (n && !failed)
+            failed = classify(shape, x, y, n, stroke, height, tol, lines, rects) < 0;
+        s = end;
+    }
+    PyMem_Free(shape);
+    PyMem_Free(x);
+    release(&v);
+    if (failed)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef methods[] = {
     {"fill", fill, METH_VARARGS, "Per-character PDFium data of one text page in one call."},
     {"runs", runs, METH_VARARGS, "Per-text-object PDFium data of one text page in one call."},
     {"objects", objects, METH_VARARGS, "The page objects of a page or form and their types in one call."},
     {"paths", paths, METH_VARARGS, "Draw mode, matrix and segments of path objects in one call."},
+    {"shapes", shapes, METH_VARARGS, "The lines and rectangles painted paths make (pdfium.py's _classify)."},
     {"words", words, METH_VARARGS, "The words of a page's characters (readers/words.py's rule) in one call."},
     {NULL, NULL, 0, NULL},
 };

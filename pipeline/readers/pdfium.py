@@ -339,7 +339,7 @@ class _Out:
         self.x_at, self.y_at = ctypes.addressof(self.x), ctypes.addressof(self.y)
 
 
-def object_arrays(parent: int, form: bool, native: bool = True) -> tuple[list[int], np.ndarray]:
+def object_arrays(parent: int, form: bool, native: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """The page objects of a page (or of a form object) and their types, in stream order."""
     k = _form_count(parent) if form else _count_objects(parent)
     objs = np.zeros(max(k, 0), dtype=np.uint64)
@@ -350,10 +350,10 @@ def object_arrays(parent: int, form: bool, native: bool = True) -> tuple[list[in
     else:
         objs[:] = [get(parent, i) or 0 for i in range(k)]
         types[:] = [_obj_type(o) if o else 0 for o in objs.tolist()]
-    return objs.tolist(), types
+    return objs, types
 
 
-def path_arrays(objs: list[int], native: bool = True):
+def path_arrays(objs: np.ndarray, native: bool = True):
     """Per path object: fill mode and stroke, matrix (FS_MATRIX) and its segment count; and the
     segments of all of them in order: points (unrotated user space), types, close flags."""
     k = len(objs)
@@ -366,14 +366,14 @@ def path_arrays(objs: list[int], native: bool = True):
             points = np.zeros((cap, 2), dtype=np.float32)
             kinds = np.zeros(cap, dtype=np.int32)
             closes = np.zeros(cap, dtype=bool)
-            total = _native.paths(_PATH_FNS, np.array(objs, dtype=np.uint64), modes, matrices, counts, points,
+            total = _native.paths(_PATH_FNS, np.ascontiguousarray(objs, np.uint64), modes, matrices, counts, points,
                                   kinds, closes.view(np.uint8))
             if total <= cap:
                 return modes, matrices, counts, points[:total], kinds[:total], closes[:total]
             cap = total
     out = _Out()
     pts, kinds, closes = [], [], []
-    for i, obj in enumerate(objs):
+    for i, obj in enumerate(objs.tolist()):
         _draw_mode(obj, modes[i:].ctypes.data, modes[i:].ctypes.data + 4)
         _obj_matrix(obj, matrices[i:].ctypes.data)
         counts[i] = max(_count_segments(obj), 0)
@@ -429,46 +429,59 @@ def _classify(shape: str, pts: list, stroke: bool, height: float, lines: list, r
 
 
 _TEXT, _PATH = pr.FPDF_PAGEOBJ_TEXT, pr.FPDF_PAGEOBJ_PATH
+_SEGMENT_KINDS = (pr.FPDF_SEGMENT_MOVETO, pr.FPDF_SEGMENT_BEZIERTO)
+_QUAD_TOL = axis_quad.__defaults__[0]  # _chars.shapes applies axis_quad's own tolerance
 
 
-def _walk(parent: int, form: bool, matrix, height: float, lines: list, rects: list) -> int:
-    """Classify the painted paths among a page's or form's objects (recursing into forms); the
-    number of images. Text objects (most of a page) are skipped by one pass over all types."""
-    objs, types = object_arrays(parent, form)
-    others = np.flatnonzero(types != _TEXT)
-    others = list(zip(others.tolist(), types.take(others).tolist()))  # (index, type)
-    modes, matrices, counts, points, kinds, closes = path_arrays([objs[i] for i, typ in others if typ == _PATH])
-    # the path arrays as lists, in the objects' order: path j's segments run from ends[j - 1]
+def _paint(arrays, start: int, stop: int, matrix, height: float, lines: list, rects: list, native: bool) -> None:
+    """Classify the painted paths start..stop of path_arrays' arrays: in one C call where built
+    (tests/test_readers.py: the same lines and rectangles), else path by path in Python."""
+    if start == stop:
+        return
+    if native and _native is not None:
+        _native.shapes(*arrays, start, stop, matrix, height, _QUAD_TOL, _SEGMENT_KINDS, lines, rects)
+        return
+    modes, matrices, counts, points, kinds, closes = arrays
+    # the path arrays as lists: path j's segments run from ends[j - 1]
     modes, matrices, ends = modes.tolist(), matrices.tolist(), np.cumsum(counts).tolist()
     points, kinds, closes = points.tolist(), kinds.tolist(), closes.tolist()
-    images = 0
-    j = -1
-    for i, typ in others:
-        if typ == _PATH:
-            j += 1
-            mode, stroke = modes[j]
-            if mode == 0 and not stroke:
-                continue  # not painted
-            mm = _mul(matrices[j], matrix) if matrix else matrices[j]
-            lo, hi = ends[j - 1] if j else 0, ends[j]
-            for shape, pts in _path_shapes(points[lo:hi], kinds[lo:hi], closes[lo:hi], mm):
-                _classify(shape, pts, bool(stroke), height, lines, rects)
-        elif typ == pr.FPDF_PAGEOBJ_IMAGE:
-            images += 1
-        elif typ == pr.FPDF_PAGEOBJ_FORM:
-            out = np.zeros(6, dtype=np.float32)
-            _obj_matrix(objs[i], out.ctypes.data)
-            own = tuple(out.tolist())
-            images += _walk(objs[i], True, _mul(own, matrix) if matrix else own, height, lines, rects)
+    for j in range(start, stop):
+        mode, stroke = modes[j]
+        if mode == 0 and not stroke:
+            continue  # not painted
+        mm = _mul(matrices[j], matrix) if matrix else matrices[j]
+        lo, hi = ends[j - 1] if j else 0, ends[j]
+        for shape, pts in _path_shapes(points[lo:hi], kinds[lo:hi], closes[lo:hi], mm):
+            _classify(shape, pts, bool(stroke), height, lines, rects)
+
+
+def _walk(parent: int, form: bool, matrix, height: float, lines: list, rects: list, native: bool = True) -> int:
+    """Classify the painted paths among a page's or form's objects (recursing into forms, in stream
+    order); the number of images. Text objects (most of a page) are skipped by numpy over all types."""
+    objs, types = object_arrays(parent, form)
+    drawn = np.flatnonzero(types == _PATH)
+    arrays = path_arrays(objs.take(drawn))
+    images = int(np.count_nonzero(types == pr.FPDF_PAGEOBJ_IMAGE))
+    done = 0  # paths classified
+    for i in np.flatnonzero(types == pr.FPDF_PAGEOBJ_FORM).tolist():
+        form_obj = int(objs[i])
+        before = int(np.searchsorted(drawn, i))  # the paths drawn before the form
+        _paint(arrays, done, before, matrix, height, lines, rects, native)
+        done = before
+        out = np.zeros(6, dtype=np.float32)
+        _obj_matrix(form_obj, out.ctypes.data)
+        own = tuple(out.tolist())
+        images += _walk(form_obj, True, _mul(own, matrix) if matrix else own, height, lines, rects, native)
+    _paint(arrays, done, len(drawn), matrix, height, lines, rects, native)
     return images
 
 
-def _graphics(page, width: float, height: float, turns: int) -> tuple[list[Segment], int]:
+def _graphics(page, width: float, height: float, turns: int, native: bool = True) -> tuple[list[Segment], int]:
     """Ruling lines in the reading frame (classified in unrotated user space, then turned)."""
     raw = _addr(page.raw)
     lines: list = []
     rects: list = []
-    n_images = _walk(raw, False, None, height, lines, rects)
+    n_images = _walk(raw, False, None, height, lines, rects, native)
     if turns and (lines or rects):
         lines = _turned(lines, turns, width, height)
         rects = [(*box, stroke) for box, (*_, stroke) in zip(_turned([r[:4] for r in rects], turns, width, height),
