@@ -77,23 +77,26 @@ class Part:
     boxes: list[tuple[int, float, float, float, float]] = field(default_factory=list)
 
     def add(self, cell: Cell, page: int) -> None:
-        lines = cell_lines(cell, page)
-        for ln in lines:
+        own = self.lines
+        for ln in cell_lines(cell, page):
             first = ln.words[0].text
-            # every prefix of the line starts with its first word's first character: not a rule
-            # character, no prefix is a rule (the search below costs the square of the words)
-            k = 0 if first and first[0] not in _RULE_CHARS else next(
-                (k for k in range(len(ln.words), 0, -1) if RULE_TEXT.match("".join(
-                    w.text for w in ln.words[:k]))), 0)
+            if first and first[0] not in _RULE_CHARS:
+                # every prefix of the line starts with its first word's first character: not a
+                # rule character, no prefix is a rule (most lines; the search below costs the
+                # square of the words)
+                own.append(ln)
+                continue
+            k = next((k for k in range(len(ln.words), 0, -1) if RULE_TEXT.match("".join(
+                w.text for w in ln.words[:k]))), 0)
             if k:
                 rest = ln.words[k:]
                 if not rest or MULTIPLIER.fullmatch(" ".join(w.text for w in rest)):
                     # a fraction bar typed as dashes, maybe with the multiplier after it ("------  X 100%")
                     self.rules.append((page, ln.cy, ln.x0, ln.words[k - 1].x1))
                     if rest:
-                        self.lines.append(Line(rest, page))
+                        own.append(Line(rest, page))
                     continue
-            self.lines.append(ln)
+            own.append(ln)
         if cell.rules:
             self.rules += [(page, *r) for r in cell.rules]
         self.boxes.append((page, cell.x0, cell.top, cell.x1, cell.bottom))
@@ -123,7 +126,7 @@ def grid_rows(grid: Grid, start: int, columns: list[str]) -> list[Row]:
         parts, covered = {}, set()
         for i, key in enumerate(columns):
             c = grid.cell(j, i)
-            part = Part()
+            part = Part([], [], [])  # (the default factories, called out: one Part per cell)
             if c is None:
                 covered.add(key)
             else:
