@@ -249,7 +249,7 @@ def find_grids(segments: list[Segment], words: list[Word], page: int) -> tuple[l
             start = 0
             for j in range(1, nrow + 1):
                 if j == nrow or i in closed[j]:
-                    c = Cell(i, start, j - 1, xs[i], ys[start], xs[i + 1], ys[j])
+                    c = Cell(i, start, j - 1, xs[i], ys[start], xs[i + 1], ys[j], [], [])  # lists given: one per cell
                     for k in range(start, j):
                         owner[k][i] = c
                     start = j
