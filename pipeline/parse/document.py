@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import cache
+from operator import itemgetter
 from pathlib import Path
 
 from pipeline.core.errors import ParseError
@@ -53,6 +54,9 @@ def _furniture(pages: list[PageContent], flows: list[list[Line]]) -> set[int]:
         PAGE_NUMBER.match(ln.text) or len(seen[key]) >= max(2, len(pages) / 2))}
 
 
+_TOP_KIND = itemgetter(0, 1)  # a page's lines and grids by top, a line before a grid of its top
+
+
 def _stream(pages: list[PageContent]):
     tables, flows = [], []
     for pg in pages:
@@ -63,7 +67,7 @@ def _stream(pages: list[PageContent]):
     for pg, grids, lines in zip(pages, tables, flows):
         items = [(ln.top, 0, ln) for ln in lines if id(ln) not in skip]
         items += [(g.top, 1, g) for g in grids]
-        for _, _, it in sorted(items, key=lambda t: (t[0], t[1])):
+        for _, _, it in sorted(items, key=_TOP_KIND):
             yield pg, it
 
 
