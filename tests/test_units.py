@@ -20,6 +20,7 @@ from pipeline.core.unionfind import UnionFind
 from pipeline.parse.fractions import fraction
 from pipeline.parse.geometry import Line, find_grids, group_lines
 from pipeline.parse.rows import Part, split_stacked
+from pipeline.parse.stacking import entries
 from pipeline.run.executors import LocalExecutor
 from pipeline.stages.publish import stage, swap, versions_dir
 
@@ -153,6 +154,16 @@ def test_fraction_as_text_lines_and_plain_text():
 def test_half_a_fraction_has_no_denominator():
     part = _part([line("Realisasi X 100%", 60, 100)], [(1, 112.0, 60.0, 200.0)])
     assert fraction(part) == ("Realisasi X 100%", "Realisasi X 100%", None)
+
+
+def test_one_item_takes_each_column_whole():
+    """build_indicators takes a one-indicator row's columns whole, without asking entries: what
+    entries gives for one item, whatever the column."""
+    part = _part([line("Bagian", 60, 100), line("Perencanaan", 60, 130)], [(1, 120.0, 60.0, 90.0)])
+    for breaks in (False, True):
+        for shared in (False, True):
+            got = entries(part, [(1, 100.0)], 5.0, breaks, shared, {"Bagian"})
+            assert len(got) == 1 and got[0] is part
 
 
 def test_stacked_items_split_at_labels_of_the_first_style():
