@@ -263,6 +263,45 @@ def test_compiled_shapes_are_the_python_shapes():
     assert min(found) > 50, found
 
 
+def test_compiled_upright_chars_are_the_numpy_chars(pdfs, monkeypatch):
+    """The PDFium reader's chars turned upright with the dropped word spaces put back, in C
+    (_chars.c upright), are numpy's bit for bit (dtype and bytes) on every page of the corpus
+    (rotated pages, Chromium's made-up spaces among them); the C declines only where np.maximum is
+    defined by SIMD lane (0.0 against -0.0) or meets a NaN."""
+    import numpy as np  # noqa: PLC0415
+
+    from pipeline.readers import pdfium as reader  # noqa: PLC0415
+
+    calls, upright = [], reader.upright_chars
+
+    def record(*args):
+        calls.append(args)
+        return upright(*args)
+
+    monkeypatch.setattr(reader, "upright_chars", record)
+    for path in pdfs:
+        for _ in reader.read_pdf(path):
+            pass
+    monkeypatch.undo()
+    spaces = 0
+    for args in calls:
+        compiled = reader.upright_chars(*args, native=True)
+        plain = reader.upright_chars(*args, native=False)
+        assert [(a.dtype, a.tobytes()) for a in compiled] == [(a.dtype, a.tobytes()) for a in plain]
+        assert reader._native.upright(*args[:3], reader.WORD_GAP, reader.Y_TOL, (*args[3:10], *args[11:]),
+                                      tuple(np.empty(len(args[3]) + len(args[9]), a.dtype) for a in plain))
+        spaces += len(compiled[0]) - len(args[3])
+    assert len(calls) > 200 and spaces > 100, (len(calls), spaces)
+    # a box edge of -0.0 against an origin of 0.0 (np.maximum's pick is numpy's alone), or a NaN
+    for odd in ((-0.0, 0.0), (np.nan, 5.0)):
+        objs, codes, blank = np.ones(1, np.uint64), np.full(1, 97, np.uint32), np.zeros(1, bool)
+        origin, boxes = np.array([[odd[1], 10.0]]), np.array([[odd[0], 20.0, odd[0], 10.0]])
+        args = (0, 600.0, 800.0, objs, codes, blank, origin, np.zeros(1, np.int64), boxes, np.zeros(0, np.int64),
+                np.ones(1, np.int64), np.full(1, 10.0), np.zeros(1, np.int64), np.zeros(1, bool))
+        out = tuple(np.empty(1, a.dtype) for a in reader.upright_chars(*args, native=False))
+        assert reader._native.upright(*args[:3], reader.WORD_GAP, reader.Y_TOL, (*args[3:10], *args[11:]), out) is None
+
+
 def _random_chars(rng):
     """build_words' arguments for a made-up page: lines with jitter and ties, letter spacing (none,
     wide, condensed), text drawn backwards, blanks, fonts changing mid-line, ligatures and accents;

@@ -80,7 +80,7 @@ typedef int (*segment_int_fn)(void *);
 
 /* The buffers one call holds, released together whatever happens. */
 typedef struct {
-    Py_buffer view[8];
+    Py_buffer view[18];
     int n;
 } Views;
 
@@ -744,12 +744,143 @@ static PyObject *shapes(PyObject *self, PyObject *args) {
     Py_RETURN_NONE;
 }
 
+/* --- characters upright ----------------------------------------------------------------------- */
+
+/* np.maximum of two doubles where it is defined by value alone; 0 (the caller declines) for a NaN,
+ * or 0.0 against -0.0, which numpy picks by SIMD lane. */
+static int greatest(double a, double b, double *out) {
+    if (isnan(a) || isnan(b) || (a == b && signbit(a) != signbit(b)))
+        return 0;
+    *out = b > a ? b : a;
+    return 1;
+}
+
+/* x of a point (x, y up) of a page height high after `turns` (words.turn_points on (x, height - y)). */
+static double turned_x(int turns, double width, double height, double x, double y) {
+    switch (turns) {
+    case 1: return height - (height - y);
+    case 2: return width - x;
+    case 3: return height - y;
+    default: return x;
+    }
+}
+
+static PyObject *upright(PyObject *self, PyObject *args) {
+    int turns;
+    double width, height, word_gap, y_tol;
+    PyObject *in_o[10], *out_o[8];
+    if (!PyArg_ParseTuple(args, "idddd(OOOOOOOOOO)(OOOOOOOO)", &turns, &width, &height, &word_gap, &y_tol,
+                          &in_o[0], &in_o[1], &in_o[2], &in_o[3], &in_o[4], &in_o[5], &in_o[6], &in_o[7], &in_o[8],
+                          &in_o[9], &out_o[0], &out_o[1], &out_o[2], &out_o[3], &out_o[4], &out_o[5], &out_o[6],
+                          &out_o[7]))
+        return NULL;
+    turns = ((turns % 4) + 4) % 4;
+    Views v = {.n = 0};
+    const uint64_t *objs = take_array(&v, in_o[0], PyObject_Length(in_o[0]), "LQ", 8, "objs");
+    Py_ssize_t m = objs ? v.view[0].len / 8 : 0;
+    Py_ssize_t s = objs ? PyObject_Length(in_o[4]) : 0, a = objs ? PyObject_Length(in_o[6]) : 0;
+    Py_ssize_t k = objs ? PyObject_Length(in_o[7]) : 0;
+    const uint32_t *codes = objs ? take_array(&v, in_o[1], m, "I", 4, "codes") : NULL;
+    const unsigned char *blank = codes ? take_array(&v, in_o[2], m, "?", 1, "blank") : NULL;
+    const double *origin = blank ? take_array(&v, in_o[3], 2 * m, "d", 8, "origin") : NULL;
+    const int64_t *solid = origin ? take_array(&v, in_o[4], s, "lq", 8, "solid") : NULL;
+    const double *boxes = solid ? take_array(&v, in_o[5], 4 * s, "d", 8, "boxes") : NULL;
+    const int64_t *after = boxes ? take_array(&v, in_o[6], a, "lq", 8, "after") : NULL;
+    const double *run_size = after ? take_array(&v, in_o[7], k, "d", 8, "sizes") : NULL;
+    const int64_t *run_key = run_size ? take_array(&v, in_o[8], k, "lq", 8, "keys") : NULL;
+    const unsigned char *run_bold = run_key ? take_array(&v, in_o[9], k, "?", 1, "bold") : NULL;
+    Py_ssize_t cap = m + a;
+    uint32_t *codes_out = run_bold ? take_array(&v, out_o[0], cap, "I", 4, "codes out") : NULL;
+    unsigned char *blank_out = codes_out ? take_array(&v, out_o[1], cap, "?", 1, "blank out") : NULL;
+    double *x0_out = blank_out ? take_array(&v, out_o[2], cap, "d", 8, "x0 out") : NULL;
+    double *x1_out = x0_out ? take_array(&v, out_o[3], cap, "d", 8, "x1 out") : NULL;
+    double *top_out = x1_out ? take_array(&v, out_o[4], cap, "d", 8, "top out") : NULL;
+    double *size_out = top_out ? take_array(&v, out_o[5], cap, "d", 8, "size out") : NULL;
+    int64_t *key_out = size_out ? take_array(&v, out_o[6], cap, "lq", 8, "key out") : NULL;
+    unsigned char *bold_out = key_out ? take_array(&v, out_o[7], cap, "?", 1, "bold out") : NULL;
+    if (!bold_out) {
+        release(&v);
+        return NULL;
+    }
+    for (int j = 0; j < 8; j++)
+        if (v.view[10 + j].readonly) {
+            PyErr_SetString(PyExc_ValueError, "out: writable arrays needed");
+            release(&v);
+            return NULL;
+        }
+    /* per char: x0, x1, top and the run (text object) of each, before the made-up spaces */
+    double *x0 = PyMem_Malloc(3 * (m + 1) * sizeof(double)), *x1 = x0 ? x0 + (m + 1) : NULL, *top = x1 + (m + 1);
+    Py_ssize_t *run = x0 ? PyMem_Malloc((m + 1) * sizeof(Py_ssize_t)) : NULL;
+    if (!run) {
+        PyMem_Free(x0);
+        release(&v);
+        return PyErr_NoMemory();
+    }
+    int exact = 1;
+    Py_ssize_t written = 0;
+    for (Py_ssize_t i = 0, r = -1; i < m && exact; i++) {
+        r += i == 0 || objs[i] != objs[i - 1];
+        if (r >= k) {
+            PyErr_SetString(PyExc_ValueError, "sizes: one per text object needed");
+            goto fail;
+        }
+        run[i] = r;
+        double ox = origin[2 * i], oy = origin[2 * i + 1];
+        x0[i] = x1[i] = turned_x(turns, width, height, ox, oy);
+        double base = turns == 1 ? ox : turns == 2 ? height - (height - oy) : turns == 3 ? width - ox : height - oy;
+        top[i] = base - run_size[r];
+    }
+    for (Py_ssize_t j = 0; j < s && exact; j++) { /* the box's right edge: one of its corners' */
+        Py_ssize_t i = solid[j];
+        if (i < 0 || i >= m) {
+            PyErr_SetString(PyExc_ValueError, "solid: indices of chars needed");
+            goto fail;
+        }
+        const double *b = boxes + 4 * j;
+        double edge;
+        exact = greatest(turned_x(turns, width, height, b[0], b[1]), turned_x(turns, width, height, b[2], b[3]), &edge)
+                && greatest(edge, x0[i], &x1[i]);
+    }
+    Py_ssize_t next = 0; /* the next made-up space to weigh */
+    for (Py_ssize_t i = 0; i < m && exact; i++) {
+        Py_ssize_t r = run[i];
+        codes_out[written] = codes[i], blank_out[written] = blank[i], x0_out[written] = x0[i];
+        x1_out[written] = x1[i], top_out[written] = top[i], size_out[written] = run_size[r];
+        key_out[written] = run_key[r], bold_out[written++] = run_bold[r];
+        for (; next < a && after[next] <= i; next++) {
+            Py_ssize_t p = after[next], q = p + 1;
+            if (p < i || q >= m || (next && after[next - 1] >= p)) {
+                PyErr_SetString(PyExc_ValueError, "after: growing indices of chars before a char needed");
+                goto fail;
+            }
+            /* a word space: at least word_gap em apart, going right, on one line */
+            if (x0[q] - x1[p] >= word_gap * run_size[r] && x0[q] > x0[p] && fabs(top[q] - top[p]) <= y_tol) {
+                codes_out[written] = 0x20, blank_out[written] = 1, x0_out[written] = x1[p];
+                x1_out[written] = x1[p], top_out[written] = top[p], size_out[written] = run_size[r];
+                key_out[written] = run_key[r], bold_out[written++] = run_bold[r];
+            }
+        }
+    }
+    PyMem_Free(x0);
+    PyMem_Free(run);
+    release(&v);
+    if (!exact)
+        Py_RETURN_NONE;
+    return PyLong_FromSsize_t(written);
+fail:
+    PyMem_Free(x0);
+    PyMem_Free(run);
+    release(&v);
+    return NULL;
+}
+
 static PyMethodDef methods[] = {
     {"fill", fill, METH_VARARGS, "Per-character PDFium data of one text page in one call."},
     {"runs", runs, METH_VARARGS, "Per-text-object PDFium data of one text page in one call."},
     {"objects", objects, METH_VARARGS, "The page objects of a page or form and their types in one call."},
     {"paths", paths, METH_VARARGS, "Draw mode, matrix and segments of path objects in one call."},
     {"shapes", shapes, METH_VARARGS, "The lines and rectangles painted paths make (pdfium.py's _classify)."},
+    {"upright", upright, METH_VARARGS, "A page's characters turned upright, with the word spaces PDFium dropped."},
     {"words", words, METH_VARARGS, "The words of a page's characters (readers/words.py's rule) in one call."},
     {NULL, NULL, 0, NULL},
 };

@@ -281,7 +281,6 @@ def _words(textpage, width: float, height: float, rotation: int, fonts: _Fonts) 
     run_len = np.empty(k, dtype=np.int64)
     np.subtract(starts[1:], starts[:-1], out=run_len[:-1])
     run_len[-1] = m - starts[-1]
-    run = np.repeat(np.arange(k), run_len)  # each char's text object, numbered
     matrices, sizes, font_o = run_arrays(tpv, real.take(starts), objs.take(starts))
     quarters, scale_o = _run_frames(matrices)
     size_o = sizes * scale_o  # a scale of 1.0 leaves the size exact
@@ -291,7 +290,27 @@ def _words(textpage, width: float, height: float, rotation: int, fonts: _Fonts) 
     key_o = np.zeros(k, dtype=np.int64)
     np.cumsum((quarters[1:] != quarters[:-1]) | (size_o[1:] != size_o[:-1]) | (names[1:] != names[:-1]),
               out=key_o[1:])
+    chars = upright_chars(turns, width, height, objs, codes, blank, origin, solid, boxes, after, run_len, size_o,
+                          key_o, fonts.bold.take(names))
+    return build_words(*chars), turns
 
+
+def upright_chars(turns: int, width: float, height: float, objs, codes, blank, origin, solid, boxes, after,
+                  run_len, size_o, key_o, bold_o, native: bool = True):
+    """build_words' arguments from _chars' arrays (see there) and per text object its char count,
+    size, key and boldness: the chars turned upright, with the word spaces PDFium dropped put back.
+    In one C call where built (tests/test_readers.py: the same arrays, bit for bit), else numpy, the
+    rule, which also takes what the C declines (a NaN or 0.0 against -0.0 in np.maximum)."""
+    if native and _native is not None:
+        cap = len(objs) + len(after)
+        out = (np.empty(cap, np.uint32), np.empty(cap, bool), *(np.empty(cap) for _ in range(4)),
+               np.empty(cap, np.int64), np.empty(cap, bool))
+        n = _native.upright(turns, width, height, WORD_GAP, Y_TOL, (objs, codes, blank, origin, solid, boxes, after,
+                                                                     size_o, key_o, bold_o), out)
+        if n is not None:
+            return tuple(a[:n] for a in out)
+    m = len(objs)
+    run = np.repeat(np.arange(len(run_len)), run_len)  # each char's text object, numbered
     # the origin is the baseline's left end. pdfminer: bottom = baseline + the font descriptor's
     # descent, top = bottom - size; LibreOffice states Descent 0, which pdfminer takes as is. PDFium
     # has no call for the descriptor's value (FPDFFont_GetDescent falls back to the font file's when
@@ -318,8 +337,7 @@ def _words(textpage, width: float, height: float, rotation: int, fonts: _Fonts) 
             spaces = p + np.arange(1, len(p) + 1)  # where the blanks land
             codes, blank, x0, x1, top, size, run = (a.take(take) for a in (codes, blank, x0, x1, top, size, run))
             codes[spaces], blank[spaces], x0[spaces] = 0x20, True, x1.take(spaces)
-    key, bold = key_o.take(run), fonts.bold.take(names).take(run)
-    return build_words(codes, blank, x0, x1, top, size, key, bold), turns
+    return codes, blank, x0, x1, top, size, key_o.take(run), bold_o.take(run)
 
 
 # --- ruling lines ----------------------------------------------------------------------------
