@@ -128,7 +128,7 @@ def measure_extract_tables(pdfs: list[Path]) -> tuple[float, int]:
 
 def measure_parse(pdfs: list[Path], reader: str = "pdfplumber") -> tuple[float, int]:
     """(c) Our parse stage alone, serial, in this process, through one page reader."""
-    from pipeline.parse import parse_pdf  # noqa: PLC0415
+    from pipeline.parse.document import parse_pdf  # noqa: PLC0415
 
     pages = 0
     t = time.perf_counter()
@@ -205,7 +205,7 @@ if args["mode"] == "pipeline":
             "failures": [[f.stage, f.file + ": " + f.reason] for f in r.failures], "phases": phases,
             "parse_children_maxrss_kb": parse_children.get("kb", 0)}}
 else:
-    from pipeline.parse import parse_pdf
+    from pipeline.parse.document import parse_pdf
     base = hwm_kb()
     t = time.perf_counter()
     n = parse_pdf(Path(args["pdf"]), reader=args["reader"])["n_pages"]

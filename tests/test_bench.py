@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks import bench, curve
-from pipeline.parse import parse_pdf
+from pipeline.parse.document import parse_pdf
 
 EXPECTED_ROWS = {"floor", "extract_tables", "parse", "parse_pdfium", "pdfium_text", "pipeline_w1", "pipeline_w2",
                  "pipeline_plumber_w1", "pipeline_plumber_w2", "worker_largest", "parse_cli_w1"}

@@ -36,7 +36,7 @@ pytesseract = pytest.importorskip("pytesseract")
 from pipeline.readers import ocr  # noqa: E402
 from pipeline.stages.normalise import (OCR_REVIEW_BELOW, SNAP_MIN, SNAPPED, Aliases, _catalogue,  # noqa: E402
                                 jabatan_form, match_form, snap)
-from pipeline.parse import parse_pages  # noqa: E402
+from pipeline.parse.document import parse_pages  # noqa: E402
 from pipeline.readers.plumber import read_pdf  # noqa: E402
 from tests.fixtures.scan import scan  # noqa: E402
 

@@ -293,7 +293,7 @@ def _place(words: list[Word], grids: list[Grid]) -> list[Word]:
 
 
 try:  # the compiled loops over words (setup.py builds them where a C compiler is at hand)
-    import pipeline.parse._geometry as _native
+    from pipeline.parse import _geometry as _native
 except ImportError:  # pragma: no cover - exercised by installs without a compiler
     _native = None
 else:

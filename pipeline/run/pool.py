@@ -22,7 +22,7 @@ from pathlib import Path
 from pipeline.core.errors import PageLimitExceeded, ParseError
 from pipeline.core.progress import Tracker
 from pipeline.core.settings import Settings
-from pipeline.parse import parse_pdf
+from pipeline.parse.document import parse_pdf
 from pipeline.parse.cache import RETRY, write_payload
 
 MAGIC = [

@@ -2,7 +2,7 @@
 
     python -m pipeline.tools.crosscheck [--raw raw] [--readers pdfplumber,pdfium] [--box-tol 0.5]
 
-Each PDF is parsed by pipeline.parse.parse_pdf once per reader; the interim records are compared
+Each PDF is parsed by pipeline.parse.document.parse_pdf once per reader; the interim records are compared
 field by field: the decree fields, each position's fields, and each indicator's columns (decree,
 position, indicator, column, both values). Page and bounding-box provenance is compared too, with a
 tolerance in points (the readers' boxes agree to ~0.2 pt: pdfplumber uses advance widths, PDFium
@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from pipeline.core.text import shorten
-from pipeline.parse import parse_pdf
+from pipeline.parse.document import parse_pdf
 from pipeline.run.pool import explain
 
 SKIP = {"parser_version", "source_file", "sha256", "decree_id"}
