@@ -366,6 +366,12 @@ def test_compiled_words_are_the_numpy_words(pdfs, monkeypatch):
             assert not any(map(gc.is_tracked, compiled[:3]))  # str, floats and a bool: no cycle
     assert not [i for i in declined if i < read] and len(declined) < 100, declined
     assert sum(len(words.build_words(*c)) for c in calls) > 50_000
+    # the rule's constants are words.py's alone: the C reads them from there
+    for name, value in (("X_TOL", 0.5), ("Y_TOL", 0.4), ("SPACE_SHARE", 0.6), ("SPACED", 0.02)):
+        monkeypatch.setattr(words, name, value)
+        for args in calls[read:read + 200]:
+            compiled = words.compiled_words(*args)
+            assert compiled is None or repr(compiled) == repr(words.build_words(*args, native=False)), name
     # declined: a word whose least x0 is both 0.0 and -0.0; a coordinate not finite
     two = (np.array([97, 98], dtype=np.uint32), np.zeros(2, bool), np.array([-0.0, 0.0]), np.array([3.0, 5.0]),
            np.zeros(2), np.full(2, 10.0), np.zeros(2, np.int64), np.zeros(2, bool))

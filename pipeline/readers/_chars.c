@@ -45,11 +45,12 @@
  *   paths' arrays: parent None or the enclosing forms' matrix (6 floats), tol axis_quad's; appends
  *   (x0, x1, top, bottom) to lines and (x0, x1, top, bottom, stroked) to rects as they do.
  *
- * words(text, blank, x0, x1, top, size, key, bold, word, slots, ligatures) -> list of Word, or None
+ * words(text, blank, x0, x1, top, size, key, bold, word, slots, ligatures, rule) -> list of Word, or None
  *   readers/words.py's build_words in one pass (its numpy path is the rule and the fallback):
  *   text       m uint32 code points, or a list of m str
  *   blank, bold m bytes (bool); x0, x1, top, size m float64; key m int64
  *   word       the Word class; slots its 7 member descriptors in field order; ligatures the table
+ *   rule       words.py's (X_TOL, Y_TOL, SPACE_SHARE, SPACED)
  *   None when a coordinate is not finite, or a word's least or greatest value is 0 and both 0.0 and
  *   -0.0 are among its values: numpy's min/max choose between those by SIMD lane, which no plain loop
  *   reproduces, so those pages take the numpy path.
@@ -271,12 +272,6 @@ static PyObject *paths(PyObject *self, PyObject *args) {
 
 /* --- words ------------------------------------------------------------------------------------ */
 
-/* readers/words.py's constants (tests/test_readers.py fails if the two rules part) */
-#define X_TOL 1.5
-#define Y_TOL 2.0
-#define SPACE_SHARE 0.15
-#define SPACED 0.1
-
 /* The buffer of an array of n items of one of the format characters `kinds` and `size` bytes each,
  * held in `v`; NULL with an exception set otherwise. */
 static void *take_array(Views *v, PyObject *obj, Py_ssize_t n, const char *kinds, Py_ssize_t size,
@@ -325,7 +320,7 @@ static void sort_by(Py_ssize_t *idx, Py_ssize_t n, const double *key, Py_ssize_t
 }
 
 /* The k-th smallest of a[0..n) (no NaN), reordering a: Hoare's selection. Equal values may come
- * from either place: only 0.0 and -0.0 differ, and a median of those is within SPACED either way. */
+ * from either place: only 0.0 and -0.0 differ, and a median of those is within the rule's spaced either way. */
 static double kth(double *a, Py_ssize_t n, Py_ssize_t k) {
     Py_ssize_t lo = 0, hi = n - 1;
     while (lo < hi) {
@@ -418,8 +413,12 @@ static PyObject *make_word(PyTypeObject *type, const Py_ssize_t *offsets, PyObje
 
 static PyObject *words(PyObject *self, PyObject *args) {
     PyObject *text_o, *blank_o, *x0_o, *x1_o, *top_o, *size_o, *key_o, *bold_o, *type_o, *slots_o, *ligatures;
-    if (!PyArg_ParseTuple(args, "OOOOOOOOO!O!O!", &text_o, &blank_o, &x0_o, &x1_o, &top_o, &size_o, &key_o, &bold_o,
-                          &PyType_Type, &type_o, &PyTuple_Type, &slots_o, &PyDict_Type, &ligatures))
+    struct {
+        double x_tol, y_tol, space_share, spaced;
+    } rule;
+    if (!PyArg_ParseTuple(args, "OOOOOOOOO!O!O!(dddd)", &text_o, &blank_o, &x0_o, &x1_o, &top_o, &size_o, &key_o,
+                          &bold_o, &PyType_Type, &type_o, &PyTuple_Type, &slots_o, &PyDict_Type, &ligatures,
+                          &rule.x_tol, &rule.y_tol, &rule.space_share, &rule.spaced))
         return NULL;
     PyTypeObject *type = (PyTypeObject *)type_o;
     Py_ssize_t offsets[7];
@@ -461,7 +460,7 @@ static PyObject *words(PyObject *self, PyObject *args) {
     double *gaps = (double *)(mem + 6 * (m + 1));
     unsigned char *brk = (unsigned char *)(gaps + (m + 1)), *spaced = brk + (m + 1);
     /* lines: each group (run of one key) sorted by top, a line starts with its group or after a step
-     * of more than Y_TOL; numbered 0.. in that order, so line numbers grow with the group */
+     * of more than y_tol; numbered 0.. in that order, so line numbers grow with the group */
     Py_ssize_t lines = 0;
     for (Py_ssize_t s = 0, e; s < m; s = e) {
         for (e = s + 1; e < m && key[e] == key[s]; e++)
@@ -470,7 +469,7 @@ static PyObject *words(PyObject *self, PyObject *args) {
             by_top[i] = i;
         sort_by(by_top + s, e - s, top, tmp);
         for (Py_ssize_t i = s; i < e; i++) {
-            if (i == s || top[by_top[i]] - top[by_top[i - 1]] > Y_TOL)
+            if (i == s || top[by_top[i]] - top[by_top[i - 1]] > rule.y_tol)
                 lines++;
             line[by_top[i]] = lines - 1;
         }
@@ -503,15 +502,15 @@ static PyObject *words(PyObject *self, PyObject *args) {
         out = PyList_New(0);
         goto done;
     }
-    /* breaks: the gap rule of pdfplumber (wider than X_TOL), measured from a letter-spaced line's
-     * usual gap (the median of its gaps between touching glyphs) where that is beyond SPACED */
+    /* breaks: the gap rule of pdfplumber (wider than x_tol), measured from a letter-spaced line's
+     * usual gap (the median of its gaps between touching glyphs) where that is beyond spaced */
     brk[0] = 1;
     for (Py_ssize_t i = 0; i + 1 < k; i++) {
         Py_ssize_t p = kept[i], q = kept[i + 1];
         double gap = x0[q] - x1[p];
         int same_line = line[p] == line[q] && nblank[i] == nblank[i + 1];
-        brk[i + 1] = !same_line || x0[q] < x0[p] || fabs(top[q] - top[p]) > Y_TOL || gap > X_TOL;
-        spaced[i] = same_line && fabs(gap) < size[p] / 3 && fabs(gap) > SPACED;
+        brk[i + 1] = !same_line || x0[q] < x0[p] || fabs(top[q] - top[p]) > rule.y_tol || gap > rule.x_tol;
+        spaced[i] = same_line && fabs(gap) < size[p] / 3 && fabs(gap) > rule.spaced;
     }
     for (Py_ssize_t s = 0, e; s + 1 < k; s = e) { /* the gaps of one line: their left chars' line */
         int loose = 0;
@@ -527,14 +526,14 @@ static PyObject *words(PyObject *self, PyObject *args) {
                 gaps[c++] = gap;
         }
         double usual = (kth(gaps, c, (c - 1) / 2) + kth(gaps, c, c / 2)) / 2;
-        if (!(fabs(usual) > SPACED))
+        if (!(fabs(usual) > rule.spaced))
             continue;
         for (Py_ssize_t i = s; i < e; i++) {
             Py_ssize_t p = kept[i], q = kept[i + 1];
-            double share = SPACE_SHARE * size[p];
+            double share = rule.space_share * size[p];
             int same_line = line[p] == line[q] && nblank[i] == nblank[i + 1];
-            brk[i + 1] = !same_line || x0[q] < x0[p] || fabs(top[q] - top[p]) > Y_TOL
-                         || x0[q] - x1[p] > usual + (share > X_TOL ? share : X_TOL);
+            brk[i + 1] = !same_line || x0[q] < x0[p] || fabs(top[q] - top[p]) > rule.y_tol
+                         || x0[q] - x1[p] > usual + (share > rule.x_tol ? share : rule.x_tol);
         }
     }
     Py_ssize_t n_words = 0;

@@ -161,7 +161,8 @@ def compiled_words(text, blank: np.ndarray, x0: np.ndarray, x1: np.ndarray, top:
                          np.ascontiguousarray(blank, bool), np.ascontiguousarray(x0, f64),
                          np.ascontiguousarray(x1, f64), np.ascontiguousarray(top, f64),
                          np.ascontiguousarray(size, f64), np.ascontiguousarray(key, np.int64),
-                         np.ascontiguousarray(bold, bool), Word, _FIELDS, LIGATURES)
+                         np.ascontiguousarray(bold, bool), Word, _FIELDS, LIGATURES,
+                         (X_TOL, Y_TOL, SPACE_SHARE, SPACED))
 
 
 def build_words(text, blank: np.ndarray, x0: np.ndarray, x1: np.ndarray, top: np.ndarray,
