@@ -588,7 +588,9 @@ def _targets(serial: dict, rows: list[dict], speed: dict, memory: dict, readers:
                                TARGETS["make_parse_pages_s"])):
         if name in by_name:
             v = by_name[name]["pages_per_s"]
-            targets.append({"target": f"{what} >= {floor:.0f} pages/s", "value": v, "met": v >= floor})
+            targets.append({"target": f"{what} >= {floor:.0f} pages/s, on {by_name[name]['pages']} pages "
+                                      "(fixed start-up costs weigh on a small corpus: the curve's targets below)",
+                            "value": v, "met": v >= floor})
     if ocr is not None:
         targets.append({"target": "OCR of a scanned page < 10 s", "value": ocr["s_per_page"],
                         "met": ocr["s_per_page"] < 10})
