@@ -10,10 +10,11 @@ those calls (its text object; for real chars its origin; for non-blank ones its 
 blank ones whether PDFium made it up) are made in one C loop per page (`_chars.c`, built by
 setup.py), through the function addresses pypdfium2 loaded; where no compiler built it, the same
 calls go through ctypes with `map` and ready pointer objects. The text of the page comes in one
-FPDFText_GetText call, everything else is numpy over the whole page or Python per text object, and
-the words are made in C too where it is built (readers.words.build_words). Ruling lines come from path objects (segments and draw mode), classified as pdfminer
-classifies them (a single segment is a line, a closed axis-aligned four-sided path is a
-rectangle), then turned into Segments by model.segments' rules."""
+FPDFText_GetText call; turning the characters upright (`upright_chars`) and the word rule
+(readers.words.build_words) run in C too where it is built, numpy being their rule and fallback.
+Ruling lines come from path objects (segments and draw mode), classified as pdfminer classifies
+them (a single segment is a line, a closed axis-aligned four-sided path is a rectangle; in C where
+built), then turned into Segments by model.segments' rules."""
 from __future__ import annotations
 
 import ctypes
